@@ -1,0 +1,51 @@
+"""The ``grader`` command line: thin click commands over library functions.
+
+Each command module in this package registers its commands on :data:`main`.
+Heavy imports (TensorFlow, nbgrader, pandas) happen inside the commands, so
+``grader --help`` stays instant. Every :class:`grader.errors.GraderError` becomes
+``Error: <one line>`` and exit status 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from grader.errors import GraderError
+
+
+class GraderGroup(click.Group):
+    """A click group that turns domain errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except GraderError as exc:
+            raise click.ClickException(str(exc)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted. Run the same command again to resume; finished work is kept.", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=GraderGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--course", "course_dir", type=click.Path(file_okay=False), envvar="GRADER_COURSE",
+              help="Course directory (default: the nearest one from the current directory upwards).")
+@click.version_option(package_name="cnnkit", prog_name="grader")
+@click.pass_context
+def main(ctx: click.Context, course_dir: str | None) -> None:
+    """cnnkit: autograded CNN assignments and Kaggle-style class competitions."""
+    ctx.ensure_object(dict)
+    ctx.obj["course_dir"] = course_dir
+
+
+def get_course(ctx: click.Context):
+    """The course this command works on (from --course or the current directory)."""
+    from grader.course import find_course
+
+    root = ctx.find_root()
+    return find_course(root.obj.get("course_dir") if root.obj else None)
+
+
+# Command modules register themselves on `main` when imported.
+from grader.cli import course as _course  # noqa: E402,F401

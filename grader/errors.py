@@ -1,0 +1,50 @@
+"""One family of errors that a user can cause.
+
+Every exception here carries a one-line message that says what is wrong and how
+to fix it. The CLI turns any :class:`GraderError` into ``Error: <message>`` and
+exit status 1; nothing else is allowed to reach a user as a traceback.
+"""
+
+
+class GraderError(Exception):
+    "Base class: an error a user can cause and fix."
+
+
+class CourseNotFound(GraderError):
+    "No course directory (grader.toml) was found."
+
+
+class ConfigError(GraderError):
+    "grader.toml is not valid."
+
+
+class DatasetError(GraderError):
+    "A dataset is missing, corrupt or unknown."
+
+
+class StoreError(GraderError):
+    "The database cannot be opened or written."
+
+
+class AssignmentError(GraderError):
+    "An assignment is unknown or badly authored."
+
+
+class CompetitionError(GraderError):
+    "A competition is unknown or badly configured."
+
+
+class SubmissionError(GraderError):
+    "A submission file failed validation."
+
+
+class LimitExceeded(GraderError):
+    "A rate or size limit was reached."
+
+
+class SandboxError(GraderError):
+    "The sandbox cannot run safely here."
+
+
+class TeamError(GraderError):
+    "A team operation is not allowed."

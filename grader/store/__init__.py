@@ -1,0 +1,153 @@
+"""The store: one database (SQLite by default, any SQLAlchemy URL) and content-addressed files.
+
+Usage::
+
+    store = Store.open(course)
+    with store.transaction() as session:
+        session.add(Student(id="alice"))
+
+Every write goes through :meth:`Store.transaction`, one transaction each.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event, inspect
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from grader.errors import StoreError
+from grader.store.models import (  # noqa: F401  (re-exported)
+    Assignment,
+    Base,
+    Competition,
+    Grade,
+    GradingJob,
+    Membership,
+    Score,
+    Student,
+    Submission,
+    Team,
+    utcnow,
+)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"timeout": 30})
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(url, pool_pre_ping=True)
+    except (SQLAlchemyError, ImportError, ValueError) as exc:
+        raise StoreError(f"Cannot use database URL {_redact(url)}: {exc}. Check [database] url in grader.toml.") from None
+    return engine
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+class Store:
+    """The course's database and file store."""
+
+    def __init__(self, url: str, files_dir: Path):
+        self.url = url
+        self.files_dir = files_dir
+        self.engine = make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, course, url: str | None = None) -> "Store":
+        return cls(url or course.database_url, course.path("files"))
+
+    # -- schema -------------------------------------------------------------
+    def create(self) -> None:
+        """Bring the schema to the newest migration (a new database starts there)."""
+        self.upgrade()
+
+    def upgrade(self, revision: str = "head") -> None:
+        from alembic import command
+
+        try:
+            command.upgrade(self.alembic_config(), revision)
+        except OperationalError as exc:
+            raise StoreError(f"Cannot open the database {_redact(self.url)}: {exc.orig}.") from None
+
+    def alembic_config(self):
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS_DIR))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        config.attributes["engine"] = self.engine
+        return config
+
+    def tables(self) -> list[str]:
+        return sorted(inspect(self.engine).get_table_names())
+
+    # -- sessions -----------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed when the block ends, rolled back on any error."""
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise StoreError(f"The database {_redact(self.url)} refused a write: {exc.orig}.") from None
+        finally:
+            session.close()
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        session = self._sessions()
+        try:
+            yield session
+        finally:
+            session.close()
+
+    # -- files --------------------------------------------------------------
+    def put_file(self, data: bytes) -> str:
+        """Store bytes under their sha256 (write-once, atomic); return the digest."""
+        digest = hashlib.sha256(data).hexdigest()
+        target = self.file_path(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return digest
+
+    def file_path(self, digest: str) -> Path:
+        return self.files_dir / digest[:2] / digest
+
+    def get_file(self, digest: str) -> bytes:
+        return self.file_path(digest).read_bytes()
