@@ -105,6 +105,8 @@ def build_notebook(source: Path):
         raise AssignmentError(f"{source} is not a valid jupytext percent file: {exc}.") from None
     seen: set[str] = set()
     for index, cell in enumerate(notebook.cells):
+        for jupytext_key in ("lines_to_next_cell", "cell_marker", "region_name"):
+            cell.metadata.pop(jupytext_key, None)
         kind = cell.metadata.pop("nbgrader", None)
         if kind not in KINDS:
             raise AssignmentError(f"{source}: cell {index + 1} has nbgrader={kind!r}; use one of solution, tests, manual.")
