@@ -50,3 +50,4 @@ def get_course(ctx: click.Context):
 # Command modules register themselves on `main` when imported.
 from grader.cli import course as _course  # noqa: E402,F401
 from grader.cli import data as _data  # noqa: E402,F401
+from grader.cli import doctor as _doctor  # noqa: E402,F401
