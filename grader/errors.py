@@ -48,3 +48,7 @@ class SandboxError(GraderError):
 
 class TeamError(GraderError):
     "A team operation is not allowed."
+
+
+class SiteError(GraderError):
+    "The leaderboard site cannot be built or served."

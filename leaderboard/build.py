@@ -26,12 +26,14 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from grader.errors import SiteError
 from leaderboard import datafiles, engine, model, plots
 from leaderboard.text import format_score, format_time, render_markdown
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
+MARKER = ".cnnkit-site"  # marks a folder that build_site may replace
 
 
 @lru_cache(maxsize=1)
@@ -54,6 +56,7 @@ def build_site(course, store, out_dir: str | Path, *, now: datetime | None = Non
     """Write the whole site to ``out_dir`` (replacing it atomically); return its index.html."""
     now = now or datetime.now(timezone.utc)
     out_dir = Path(out_dir).resolve()
+    _check_replaceable(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.building-", dir=out_dir.parent))
     try:
@@ -63,6 +66,15 @@ def build_site(course, store, out_dir: str | Path, *, now: datetime | None = Non
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out_dir / "index.html"
+
+
+def _check_replaceable(out_dir: Path) -> None:
+    """Refuse to replace a folder that is not a site this function built (``--out ~/Documents``)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise SiteError(f"{out_dir} is a file, not a folder. Choose another --out folder.")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).is_file():
+        raise SiteError(f"{out_dir} is not empty and was not built by 'grader site'; refusing to replace it. "
+                        "Choose an empty or new --out folder.")
 
 
 def _swap(staging: Path, out_dir: Path) -> None:
@@ -79,6 +91,8 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 def _render(course, store, out: Path, now: datetime) -> None:
     env = environment()
+    (out / MARKER).write_text("Built by cnnkit's 'grader site'; the whole folder is replaced on each build.\n",
+                              encoding="utf-8")
     shutil.copyfile(STATIC_DIR / "site.css", out / "site.css")
     configs = engine.competition_configs(course, store)
     views = [model.collect_competition(store, cfg, index, now) for index, cfg in enumerate(configs, start=1)]

@@ -55,14 +55,16 @@ def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel
                 best = running_best(points, higher=higher)
                 if not best:
                     continue
-                times = [moment.astimezone(tz).replace(tzinfo=None) for moment, _ in best]
+                times = [moment.astimezone(tz) for moment, _ in best]
                 values = [value for _, value in best]
                 ax.step(times, values, where="post", color=COLORS[index % len(COLORS)], linewidth=1.6,
                         label=_plain_label(f"{index + 1}. {name}"))
                 ax.plot(times[-1:], values[-1:], "o", color=COLORS[index % len(COLORS)], markersize=3)
             ax.set_ylabel(ylabel)
             ax.grid(axis="y", color="#e6e6e6")
-            ax.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))
+            locator = mdates.AutoDateLocator(minticks=3, maxticks=8, tz=tz)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
             if series:
                 ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
             fig.tight_layout()

@@ -51,3 +51,4 @@ def get_course(ctx: click.Context):
 from grader.cli import course as _course  # noqa: E402,F401
 from grader.cli import data as _data  # noqa: E402,F401
 from grader.cli import doctor as _doctor  # noqa: E402,F401
+from grader.cli import site as _site  # noqa: E402,F401
