@@ -155,3 +155,25 @@ def revealed_course_store(tmp_path):
     write_competition_folder(course)
     populate(store, revealed=True)
     return course, store
+
+
+def build(tmp_path: Path, *, revealed: bool) -> tuple[Course, Store, Path]:
+    from leaderboard.build import build_site
+
+    course, store = make_course(tmp_path / "course")
+    write_competition_folder(course)
+    populate(store, revealed=revealed)
+    index = build_site(course, store, tmp_path / "site", now=NOW)
+    return course, store, index.parent
+
+
+@pytest.fixture(scope="module")
+def ongoing_site(tmp_path_factory):
+    """The site of a competition before the reveal: (course, store, site folder)."""
+    return build(tmp_path_factory.mktemp("ongoing"), revealed=False)
+
+
+@pytest.fixture(scope="module")
+def revealed_site(tmp_path_factory):
+    """The site after the private leaderboard was revealed."""
+    return build(tmp_path_factory.mktemp("revealed"), revealed=True)
