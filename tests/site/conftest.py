@@ -31,10 +31,10 @@ FRIENDLY_NAMES = ["Convolutional Crew", "Pooling Party", "Dropout Kids"]
 BENCHMARK_NAME = "Baseline notebook"
 
 
-def make_course(root: Path) -> tuple[Course, Store]:
+def make_course(root: Path, title: str = "CNN 2026 <b>class</b>") -> tuple[Course, Store]:
     root.mkdir(parents=True, exist_ok=True)
     config = defaults()
-    config["course"]["title"] = "CNN 2026 <b>class</b>"
+    config["course"]["title"] = title
     config["course"]["timezone"] = "Asia/Seoul"
     (root / "grader.toml").write_text("", encoding="utf-8")
     course = Course(root=root, config=config)
@@ -94,12 +94,28 @@ Classify **handwritten digits**. Raw HTML is shown as text: <script>alert('md')<
 """
 
 
-def write_competition_folder(course: Course, name: str = "digit-recognizer") -> Path:
-    """The competition's folder as a course has it: competition.toml, Markdown pages, sample CSV."""
+SHOWCASE_OVERVIEW_MD = """\
+Classify **handwritten digits** 0–9 from 28 × 28 grey images, as in Kaggle's *Digit Recognizer*.
+Start from the baseline notebook in the starter kit, then improve it with what the course covers:
+convolution, max pooling, dropout and data augmentation.
+
+Submit a CSV with one predicted `Label` per `ImageId`.
+"""
+
+
+def write_competition_folder(course: Course, name: str = "digit-recognizer", *, showcase: bool = False) -> Path:
+    """The competition's folder as a course has it: competition.toml, Markdown pages, sample CSV.
+
+    ``showcase`` writes friendly text (for the README's screenshots) instead of hostile text.
+    """
     folder = course.path("competitions", name)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "competition.toml").write_text(COMPETITION_TOML, encoding="utf-8")
-    (folder / "overview.md").write_text(OVERVIEW_MD, encoding="utf-8")
+    toml = COMPETITION_TOML
+    if showcase:
+        toml = toml.replace("Digit Recognizer <i>2026</i>", "Digit Recognizer").replace(
+            " \u2014 <script>alert('subtitle')</script>", "")
+    (folder / "competition.toml").write_text(toml, encoding="utf-8")
+    (folder / "overview.md").write_text(SHOWCASE_OVERVIEW_MD if showcase else OVERVIEW_MD, encoding="utf-8")
     (folder / "evaluation.md").write_text("Accuracy: the share of test images labelled correctly.\n", encoding="utf-8")
     (folder / "data.md").write_text("28 \u00d7 28 grey images of digits 0\u20139.\n", encoding="utf-8")
     (folder / "sample_submission.csv").write_text("ImageId,Label\n1,0\n2,0\n3,0\n", encoding="utf-8")
@@ -107,15 +123,21 @@ def write_competition_folder(course: Course, name: str = "digit-recognizer") -> 
     return folder
 
 
-def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = False) -> None:
+SHOWCASE_NAMES = ["Convolutional Crew", "Pooling Party", "Dropout Kids", "Stride Riders", "Feature Mappers",
+                  "Residual Learners", "Inception Module", "Batch Normals", "Kernel Panic"]
+
+
+def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = False,
+             team_names: list[str] | None = None) -> None:
+    team_names = team_names if team_names is not None else FRIENDLY_NAMES + HOSTILE_NAMES
     with store.transaction() as session:
         session.add(Competition(name=name, title="Digit Recognizer <i>2026</i>", metric="accuracy_score",
                                 deadline=DEADLINE, revealed_at=NOW - timedelta(hours=1) if revealed else None))
         session.flush()
         start = NOW - timedelta(days=5)
-        for index, team_name in enumerate(FRIENDLY_NAMES + HOSTILE_NAMES):
+        for index, team_name in enumerate(team_names):
             members = [(f"s{index:02d}a", f"Student {index} A"), (f"s{index:02d}b", None)]
-            if index == 3:
+            if team_name.startswith("<script>"):
                 members = [("hostile", "<script>alert('member')</script>")]
             team = add_team(session, name, team_name, members)
             for k in range(3):
