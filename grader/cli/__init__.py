@@ -52,3 +52,4 @@ from grader.cli import course as _course  # noqa: E402,F401
 from grader.cli import data as _data  # noqa: E402,F401
 from grader.cli import doctor as _doctor  # noqa: E402,F401
 from grader.cli import site as _site  # noqa: E402,F401
+from grader.cli import competitions as _competitions  # noqa: E402,F401

@@ -1,0 +1,8 @@
+"""Kaggle-style class competitions: configuration, metrics, validation, kits, submissions, leaderboards.
+
+Modules, each small: ``config`` (competition.toml), ``metrics`` (the registry),
+``validation`` (submission files), ``solution`` (the truth, kept in the course),
+``scoring``, ``kits`` (starter kits), ``teams``, ``submit`` (the daily limit),
+``leaderboard`` (Kaggle's rules), ``audit`` (look-alike files), ``export``.
+Nothing heavy is imported here.
+"""
