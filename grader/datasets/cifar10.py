@@ -26,8 +26,10 @@ TEST_BATCH = "test_batch"
 META = "batches.meta"
 CLASS_NAMES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
-# The only globals a CIFAR pickle needs: numpy's array reconstruction.
+# The only globals a CIFAR pickle needs: numpy's array reconstruction (and, for
+# batches re-pickled by Python 3 with protocol 2, the bytes constructor _codecs.encode).
 _ALLOWED = {
+    ("_codecs", "encode"),
     ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
     ("numpy", "ndarray"), ("numpy", "dtype"),
     ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
