@@ -54,7 +54,7 @@ def check_tensorflow(timeout: float = TF_TIMEOUT) -> list[Check]:
     try:
         result = subprocess.run([sys.executable, "-c", _TF_PROBE], capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        return [Check("TensorFlow", WARN, f"did not import within {timeout:.0f} s (busy or broken installation)",
+        return [Check("TensorFlow", WARN, f"did not import within {timeout:g} s (busy or broken installation)",
                       f"try again, or check with: {sys.executable} -c 'import tensorflow'"),
                 Check("GPU", WARN, "unknown (TensorFlow did not answer)")]
     lines = result.stdout.split()

