@@ -113,7 +113,8 @@ def _render_competition(env: Environment, course, store, view: model.Competition
     columns, sample_rows = datafiles.sample_submission(course, view.cfg)
     samples, samples_note = datafiles.class_samples(course, view.cfg, folder)
     _write(folder / "data.html", env.get_template("data.html.j2").render(
-        **common, tab="data", files=files, files_from=files_from, columns=columns, sample_rows=sample_rows,
+        **common, tab="data", files=files, files_from=files_from, released=files_from.endswith(".zip"),
+        columns=columns, sample_rows=sample_rows, meanings=datafiles.column_meanings(view.cfg),
         samples=samples, samples_note=samples_note))
     boards = [("leaderboard.html", False)] + ([("private.html", True)] if view.revealed else [])
     for name, private in boards:

@@ -29,6 +29,7 @@ DESCRIPTIONS = (
     ("readme*", "Overview, data, evaluation and rules of the competition"),
     ("sample_submission*", "A valid submission in the expected format (every test id, a constant prediction)"),
     ("*.ipynb", "Baseline notebook: trains a small model and writes a valid submission"),
+    ("baseline*", "Baseline: trains a small model and writes a valid submission"),
     ("train*", "Training inputs with their labels"),
     ("test*", "Test inputs without labels: predict these"),
     ("competition.toml", "The competition's settings (metric, limits, deadline)"),
@@ -85,6 +86,23 @@ def kit_files(course, cfg) -> tuple[list[DataFile], str]:
         if path.is_file() and not _hidden(name):
             files.append(DataFile(name, path.stat().st_size, describe(name)))
     return files, f"competitions/{folder.name}/"
+
+
+def column_meanings(cfg) -> list[str]:
+    """What each column of submission.csv holds, in words, for when there is no sample file."""
+    kind = getattr(cfg, "prediction_kind", "label")
+    names = [str(n) for n in getattr(cfg, "class_names", [])]
+    shown = ", ".join(names[:10]) + (", …" if len(names) > 10 else "")
+    if kind == "probability":
+        target = [f"probability of '{names[-1]}', in [0, 1]" if names else "probability, in [0, 1]"]
+    elif kind == "probabilities":
+        target = [f"probability of '{name}'" for name in names]
+    else:
+        labels = shown if getattr(cfg, "label_format", "index") == "name" else f"0..{len(names) - 1} ({shown})"
+        target = [f"the predicted class: {labels}" if names else "the predicted class"]
+    width = 1 + len(cfg.target_columns)
+    meanings = ["the id of a test image", *target][:width]
+    return meanings + [""] * (width - len(meanings))
 
 
 def sample_submission(course, cfg, limit: int = 4) -> tuple[list[str], list[list[str]]]:
@@ -145,8 +163,9 @@ def _draw_samples(course, cfg, cache: Path) -> str:
 
         try:
             splits = load_splits(cfg.dataset, course=course, seed=getattr(cfg, "split_seed", None))
-        except GraderError as exc:
-            return f"Sample images are not available on this machine: {exc}"
+        except GraderError:  # the message names server paths: not for a public page
+            return (f"Sample images appear here once the dataset '{cfg.dataset}' is on the machine that builds "
+                    f"the site (see 'grader data show {cfg.dataset}').")
     except ImportError:
         return "Sample images need grader.datasets, which is not installed."
     x, y = splits.x_train, np.asarray(splits.y_train)

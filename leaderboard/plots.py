@@ -60,6 +60,10 @@ def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel
                 ax.step(times, values, where="post", color=COLORS[index % len(COLORS)], linewidth=1.6,
                         label=_plain_label(f"{index + 1}. {name}"))
                 ax.plot(times[-1:], values[-1:], "o", color=COLORS[index % len(COLORS)], markersize=3)
+            left, right = ax.get_xlim()
+            if right - left < 1 / 24:  # under an hour of submissions: show an hour, not seconds
+                middle = (left + right) / 2
+                ax.set_xlim(middle - 1 / 48, middle + 1 / 48)
             ax.set_ylabel(ylabel)
             ax.grid(axis="y", color="#e6e6e6")
             locator = mdates.AutoDateLocator(minticks=3, maxticks=8, tz=tz)

@@ -231,3 +231,20 @@ def test_completed_and_upcoming_headers(tmp_path):
     early = build_site(course, store, tmp_path / "early", now=NOW - timedelta(days=30)).parent
     assert "Completed" in texts(parse(late / "digit-recognizer" / "index.html"))
     assert "Upcoming · starts in" in texts(parse(early / "digit-recognizer" / "index.html"))
+
+
+def test_a_missing_dataset_is_a_short_note_without_server_paths(tmp_path):
+    course, store = make_course(tmp_path / "course")
+    folder = write_competition_folder(course)
+    toml = (folder / "competition.toml").read_text(encoding="utf-8")
+    (folder / "competition.toml").write_text(toml.replace('dataset = "mnist"', 'dataset = "no-such-dataset"'),
+                                             encoding="utf-8")
+    site = build_site(course, store, tmp_path / "site", now=NOW).parent
+    body = " ".join(texts(parse(site / "digit-recognizer" / "data.html")).split())
+    assert "Sample images appear here once the dataset 'no-such-dataset' is on the machine" in body
+    assert str(tmp_path) not in body and "/root" not in body
+    # Without a sample file the columns are explained in words.
+    (folder / "sample_submission.csv").unlink()
+    site = build_site(course, store, tmp_path / "site", now=NOW).parent
+    body = " ".join(texts(parse(site / "digit-recognizer" / "data.html")).split())
+    assert "the id of a test image" in body and "the predicted class: 0..9" in body
