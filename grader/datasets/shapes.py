@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -131,8 +132,9 @@ def generate_shapes(folder: str | Path, seed: int = SHAPES_SEED, n_train_per_cla
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise DatasetError(f"{folder} is not empty; generate the shapes into a new folder or delete this one.")
-    staging = folder.with_name(f".{folder.name}.generating")
-    shutil.rmtree(staging, ignore_errors=True)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    # A private staging folder per call: two graders drawing at once never touch each other's files.
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".drawing", dir=folder.parent))
     try:
         for kind, count in (("train", n_train_per_class), ("challenge", n_challenge_per_class)):
             images, labels = draw_set(kind, seed, count)
@@ -145,12 +147,13 @@ def generate_shapes(folder: str | Path, seed: int = SHAPES_SEED, n_train_per_cla
                 numbers[label] += 1
         (staging / MARKER).write_text(json.dumps({"seed": seed, "train_per_class": n_train_per_class,
                                                   "challenge_per_class": n_challenge_per_class}), encoding="utf-8")
-        if folder.exists():
+        if folder.exists() and not any(folder.iterdir()):
             folder.rmdir()
-        folder.parent.mkdir(parents=True, exist_ok=True)
         staging.rename(folder)
     except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if (folder / MARKER).is_file():   # another process finished the same drawing first
+            return folder
         raise DatasetError(f"cannot write the shapes set into {folder} ({exc.strerror or exc}).") from None
     return folder
 
@@ -224,8 +227,12 @@ class Shapes(Dataset):
             x_train, y_train = draw_set("train", SHAPES_SEED, N_TRAIN_PER_CLASS)
             x_test, y_test = draw_set("challenge", SHAPES_SEED, N_CHALLENGE_PER_CLASS)
             return RawData(x_train, y_train, x_test, y_test)
-        if not place.exists:
-            generate_shapes(place.folder)
+        if not place.exists and not (place.folder / MARKER).is_file():
+            try:
+                generate_shapes(place.folder)
+            except DatasetError:
+                if not (place.folder / MARKER).is_file():   # not merely another process drawing first
+                    raise
             self._found = ShapesPlace(place.folder, True, f"drawn by cnnkit: {place.folder}", "drawn")
         folder = self._found.folder
         names = self.class_names if (folder / MARKER).is_file() else sorted(p.name for p in (folder / "train").iterdir() if p.is_dir())
