@@ -58,8 +58,11 @@ def build_kit(cfg: CompetitionConfig, splits, release_dir: Path) -> Path:
         (staging / "sample_submission.csv").write_bytes(sample_submission_csv(cfg, solution.ids))
         (staging / "classes.csv").write_text(
             "index,name\n" + "".join(f"{i},{_csv_cell(n)}\n" for i, n in enumerate(cfg.class_names)), encoding="utf-8")
+        files.append(("sample_submission.csv", "every test id with a placeholder prediction: the format to submit"))
+        files.append(("classes.csv", "the class index and name of each label"))
         if (cfg.folder / "baseline.py").is_file():
             _write_notebook(cfg.folder / "baseline.py", staging / "baseline.ipynb")
+            files.append(("baseline.ipynb", "a small Keras model that trains on this kit and writes `submission.csv`"))
         (staging / "README.md").write_text(render_readme(cfg, files, n_test=len(solution.ids),
                                                          n_train=len(splits.y_train)), encoding="utf-8")
         zip_path = release_dir / f"{cfg.name}.zip"
@@ -164,10 +167,7 @@ def render_readme(cfg, files: list[tuple[str, str]], *, n_test: int, n_train: in
     parts += ["## Overview", "", cfg.overview_md.strip(), "", "## Data", "", cfg.data_md.strip(), "",
               "### Files in this kit", "", "| file | what it holds |", "| --- | --- |"]
     parts += [f"| `{name}` | {what} |" for name, what in files]
-    parts += ["| `sample_submission.csv` | every test id with a placeholder prediction: the format to submit |",
-              "| `classes.csv` | the class index and name of each label |",
-              "| `baseline.ipynb` | a small Keras model that trains on this kit and writes `submission.csv` |", "",
-              f"Classes ({len(cfg.class_names)}): " + ", ".join(f"{i} = {n}" for i, n in enumerate(cfg.class_names)),
+    parts += ["", f"Classes ({len(cfg.class_names)}): " + ", ".join(f"{i} = {n}" for i, n in enumerate(cfg.class_names)),
               "", "## Evaluation", "", cfg.evaluation_md.strip(), "",
               f"**Metric:** `{metric.name}` ({direction}). {metric.formula_text}.", "",
               f"**Submission format:** a CSV file with the header `{','.join(cfg.columns)}` and one row for each "

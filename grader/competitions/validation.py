@@ -31,6 +31,9 @@ FILENAME = "submission.csv"
 DEFAULT_MAX_BYTES = 50_000_000
 GZIP_MAGIC = b"\x1f\x8b"
 _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+# pandas reads "2.0" or "2e0" into an int64 column; the fast path leaves any first cell
+# (the id) that is not plain digits to the exact path.
+_FIRST_CELL_NOT_DIGITS = re.compile(rb"(?m)^[^,\n]*[^0-9,\r\n]")
 
 
 @dataclass
@@ -88,13 +91,17 @@ def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) 
     except OSError as exc:
         raise SubmissionError(f"Cannot read {path}: {exc.strerror}. Check the file name.") from None
     if size > max_bytes:
-        raise SubmissionError(_too_big(size, max_bytes))
+        raise SubmissionError(_too_big(_size(size), max_bytes))
     data = path.read_bytes()
     return gunzip_if_needed(data, max_bytes)
 
 
-def _too_big(size: int, max_bytes: int, what: str = "") -> str:
-    return (f"{FILENAME} is {size / 1e6:.1f} MB{what}; the limit is {max_bytes / 1e6:g} MB. "
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.1f} kB"
+
+
+def _too_big(size: str, max_bytes: int) -> str:
+    return (f"{FILENAME} is {size}; the limit is {_size(max_bytes)}. "
             "Submit one row per test id (gzip-compress the file if it is still too big).")
 
 
@@ -106,7 +113,7 @@ def gunzip_if_needed(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
     try:
         out = inflater.decompress(data, max_bytes + 1)
         if len(out) > max_bytes or inflater.unconsumed_tail:
-            raise SubmissionError(_too_big(max_bytes + 1, max_bytes, " or more when decompressed"))
+            raise SubmissionError(_too_big(f"more than {_size(max_bytes)} when decompressed", max_bytes))
         out += inflater.flush()
     except zlib.error as exc:
         raise SubmissionError(f"{FILENAME} looks gzip-compressed but cannot be decompressed ({exc}). "
@@ -123,7 +130,7 @@ def validate_submission(data: bytes, spec: SubmissionSpec) -> ParsedSubmission:
     """Parse and check a submission's bytes; raise :class:`SubmissionError` with one line if invalid."""
     data = gunzip_if_needed(data, spec.max_bytes)
     if len(data) > spec.max_bytes:
-        raise SubmissionError(_too_big(len(data), spec.max_bytes))
+        raise SubmissionError(_too_big(_size(len(data)), spec.max_bytes))
     parsed = _fast_path(data, spec)
     if parsed is not None:
         return parsed
@@ -140,8 +147,13 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
     import pandas as pd
 
     text_start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    first_line = text_start.split(b"\n", 1)[0].rstrip(b"\r")
-    if first_line != spec.header.encode("utf-8"):
+    first_line, _newline, body = text_start.partition(b"\n")
+    if first_line.rstrip(b"\r") != spec.header.encode("utf-8"):
+        return None
+    if spec.prediction_kind == "label" and spec.label_format == "index":
+        if body.translate(None, b"0123456789,\r\n"):  # anything but digits: let the exact path judge
+            return None
+    elif _FIRST_CELL_NOT_DIGITS.search(body):
         return None
     dtypes: dict[str, object] = {spec.id_column: np.int64}
     for column in spec.target_columns:
@@ -167,7 +179,7 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
             if len(values) and (values.min() < 0 or values.max() >= len(spec.class_names)):
                 return None
         else:
-            values = pd.Categorical(column, categories=spec.class_names).codes.astype(np.int64)
+            values = pd.Index(spec.class_names).get_indexer(column).astype(np.int64)
             if (values < 0).any():
                 return None
     else:
