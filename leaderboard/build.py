@@ -119,7 +119,8 @@ def _render_competition(env: Environment, course, store, view: model.Competition
     boards = [("leaderboard.html", False)] + ([("private.html", True)] if view.revealed else [])
     for name, private in boards:
         series = model.chart_series(view, private=private)
-        chart = plots.best_over_time_svg(series, higher=view.metric.greater_is_better, tz=view.tz,
+        until = min(site["built_at"], view.cfg.deadline) if view.cfg.deadline else site["built_at"]
+        chart = plots.best_over_time_svg(series, higher=view.metric.greater_is_better, tz=view.tz, until=until,
                                          ylabel=f"best {'private' if private else 'public'} {view.metric.name}") \
             if series else ""
         _write(folder / name, env.get_template("leaderboard.html.j2").render(

@@ -38,8 +38,13 @@ def _plain_label(text: str) -> str:
     return text.replace("\\", "\\\\").replace("$", r"\$")
 
 
-def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel: str, tz) -> str:
-    """Step lines of each team's running best score; ``series`` is (team name, points)."""
+def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel: str, tz,
+                       until: datetime | None = None) -> str:
+    """Step lines of each team's running best score; ``series`` is (team name, points).
+
+    Each line is held level up to ``until`` (the build time, or the deadline once it
+    has passed), so a team that stopped submitting still shows where it stands.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -57,9 +62,12 @@ def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel
                     continue
                 times = [moment.astimezone(tz) for moment, _ in best]
                 values = [value for _, value in best]
+                ax.plot(times[-1:], values[-1:], "o", color=COLORS[index % len(COLORS)], markersize=3)
+                if until is not None and until > times[-1]:
+                    times.append(until.astimezone(tz))
+                    values.append(values[-1])
                 ax.step(times, values, where="post", color=COLORS[index % len(COLORS)], linewidth=1.6,
                         label=_plain_label(f"{index + 1}. {name}"))
-                ax.plot(times[-1:], values[-1:], "o", color=COLORS[index % len(COLORS)], markersize=3)
             left, right = ax.get_xlim()
             if right - left < 1 / 24:  # under an hour of submissions: show an hour, not seconds
                 middle = (left + right) / 2
