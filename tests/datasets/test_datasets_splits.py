@@ -91,7 +91,7 @@ def test_load_splits_from_files_matches_sizes_and_course_seed(course_with, tmp_p
     folder = write_idx_set(tmp_path / "fashion", n_train=50, n_test=40)
     course = course_with(fashion_mnist=str(folder), split_seed=99)
     splits = load_splits("fashion-mnist", course)
-    assert splits.seed == 99 and splits.variant == "full"
+    assert splits.seed == 99 and splits.variant == "subset-50"
     assert splits.x_train.shape == (50, 28, 28) and len(splits.x_public) == 10 and len(splits.x_private) == 30
     sizes = split_sizes("fashion-mnist", course)
     assert sizes == splits.counts
