@@ -23,4 +23,3 @@ def one_hot(labels, num_classes=10):
     encoded = np.zeros((labels.shape[0], num_classes))
     encoded[np.arange(labels.shape[0]), labels] = 1.0
     return encoded
-

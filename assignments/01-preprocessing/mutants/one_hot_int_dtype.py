@@ -21,4 +21,3 @@ def one_hot(labels, num_classes=10):
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
         raise ValueError("label out of range")
     return np.eye(num_classes, dtype=int)[labels]
-

@@ -16,4 +16,3 @@ def flatten(images):
 
 def one_hot(labels, num_classes=10):
     return np.eye(num_classes)[np.asarray(labels)]
-

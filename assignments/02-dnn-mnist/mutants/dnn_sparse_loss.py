@@ -1,0 +1,18 @@
+"""Mistake: sparse categorical cross-entropy, which expects integer labels, with one-hot targets."""
+
+import keras
+from keras import layers
+
+
+def count_dense_params(inputs, units):
+    return int(inputs * units + units)
+
+
+def build_dnn():
+    model = keras.Sequential([
+        keras.Input(shape=(784,)),
+        layers.Dense(512, activation="relu"),
+        layers.Dense(10, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
