@@ -41,6 +41,15 @@ class Splits:
     public_fraction: float = 0.3
     counts: dict[str, list[int]] = field(default_factory=dict)  # split -> examples per class
 
+    def test_by_id(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ids, x, y) of the whole test set, public and private mixed, in id order:
+        what a competition's test file shows students (without y)."""
+        ids = np.concatenate([self.ids_public, self.ids_private])
+        order = np.argsort(ids, kind="stable")
+        x = np.concatenate([self.x_public, self.x_private])
+        y = np.concatenate([self.y_public, self.y_private])
+        return ids[order], x[order], y[order]
+
 
 @dataclass(frozen=True)
 class SplitPlan:

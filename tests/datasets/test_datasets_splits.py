@@ -107,3 +107,15 @@ def test_splits_report_json_round_trip(course_with, tmp_path):
     folder = write_idx_set(tmp_path / "fashion", n_train=20, n_test=20)
     splits = load_splits("fashion-mnist", course_with(fashion_mnist=str(folder)))
     assert json.loads(json.dumps(splits.counts)) == splits.counts
+
+
+def test_test_by_id_mixes_public_and_private_in_id_order(course_with, tmp_path):
+    folder = write_idx_set(tmp_path / "fashion", n_train=20, n_test=30)
+    splits = load_splits("fashion-mnist", course_with(fashion_mnist=str(folder)))
+    ids, x, y = splits.test_by_id()
+    assert ids.tolist() == list(range(1, 31))
+    public_rows = {int(i): (xi, yi) for i, xi, yi in zip(splits.ids_public, splits.x_public, splits.y_public)}
+    for i, xi, yi in zip(ids, x, y):
+        if int(i) in public_rows:
+            assert np.array_equal(public_rows[int(i)][0], xi) and public_rows[int(i)][1] == yi
+    assert len(public_rows) == 10
