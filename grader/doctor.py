@@ -178,8 +178,12 @@ def _sandbox_probe_checks() -> list[Check] | None:
         return None
     if not callable(probe):
         return None
+    try:
+        lines = list(probe())
+    except Exception:  # a broken probe must not hide the answer: use the doctor's own checks
+        return None
     checks = []
-    for name, ok, detail, fix in probe():
+    for name, ok, detail, fix in lines:
         failing = FAIL if "bwrap" in name.lower() or "bubblewrap" in name.lower() else WARN
         checks.append(Check(name, OK if ok else failing, detail, "" if ok else fix))
     return checks

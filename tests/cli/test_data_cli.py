@@ -246,3 +246,14 @@ def test_help_and_data_list_do_not_import_tensorflow(course):
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == ""
+
+
+def test_a_broken_sandbox_probe_falls_back_to_the_doctors_own(monkeypatch):
+    fake = types.ModuleType("grader.sandbox")
+
+    def probe():
+        raise RuntimeError("probe crashed")
+
+    fake.probe = probe
+    monkeypatch.setitem(sys.modules, "grader.sandbox", fake)
+    assert doctor._sandbox_probe_checks() is None
