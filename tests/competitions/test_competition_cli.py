@@ -1,0 +1,135 @@
+"""The competition commands through CliRunner, with exact output and one-line errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grader.cli import main
+from grader.competitions.solution import load_solution
+
+from .conftest import TOY_TOML, add_competition, write_predictions
+
+
+@pytest.fixture
+def cli(course):
+    cfg = add_competition(course, "toy", TOY_TOML.format(daily_limit=5).replace(
+        "deadline = 2026-12-18T23:59:00+09:00", "deadline = 2099-12-18T23:59:00+09:00"))
+    runner = CliRunner()
+
+    def run(*args):
+        return runner.invoke(main, ["--course", str(course.root), *args], catch_exceptions=False)
+
+    return run, cfg, load_solution(cfg)
+
+
+def test_team_commands(cli):
+    run, _cfg, _ = cli
+    result = run("team", "add", "Conv Crew", "--member", "s1", "--member", "s2", "--competition", "toy")
+    assert (result.exit_code, result.output) == (0, "Team 'Conv Crew' in toy: s1, s2\n")
+    result = run("team", "add", "Other", "--member", "s2", "--competition", "toy")
+    assert result.exit_code == 1
+    assert result.output == ("Error: Student 's2' is already in team 'Conv Crew' of toy. Remove them there first: "
+                             "grader team remove 'Conv Crew' --member s2 --competition toy.\n")
+    result = run("team", "add", "Big", "--member", "a", "--member", "b", "--member", "c", "--member", "d",
+                 "--competition", "toy")
+    assert result.output == "Error: Team 'Big' would have 4 members; toy allows at most 3. Split the team.\n"
+    assert run("team", "list", "--competition", "toy").output == "Conv Crew: s1, s2 (0 submissions)\n"
+    listed = json.loads(run("team", "list", "--competition", "toy", "--json").output)
+    assert listed[0]["members"] == ["s1", "s2"]
+    assert run("team", "remove", "Conv Crew", "--competition", "toy").output == "Removed team 'Conv Crew' in toy.\n"
+    result = run("team", "list", "--competition", "toy")
+    assert result.output == ("No teams in toy. Add one with 'grader team add NAME --member S --competition toy'.\n")
+
+
+def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
+    run, cfg, solution = cli
+    for team, member in (("ant", "s1"), ("bee", "s2"), ("=HYPERLINK(\"http://x\",\"pwn\")", "s3")):
+        assert run("team", "add", team, "--member", member, "--competition", "toy").exit_code == 0
+    perfect = write_predictions(tmp_path / "perfect.csv", solution.ids, solution.truth)
+    half = solution.truth.copy()
+    half[::2] = (half[::2] + 1) % 10
+    halfway = write_predictions(tmp_path / "half.csv", solution.ids, half)
+    broken = write_predictions(tmp_path / "broken.csv", solution.ids, ["7"] * 99 + ["x"])
+
+    result = run("submit", "toy", str(perfect), "--team", "ant", "--message", "all right")
+    assert (result.exit_code, result.output) == (0, "Submission 1 scored: public accuracy_score = 1.00000\n")
+    public_half = float((half == solution.truth)[solution.public].mean())
+    result = run("submit", "toy", str(halfway), "--team", "bee")
+    assert result.output == f"Submission 2 scored: public accuracy_score = {public_half:.5f}\n"
+    result = run("submit", "toy", str(broken), "--team", "bee")
+    assert result.exit_code == 1
+    row = int(list(solution.ids).index(100)) + 1  # the 'x' is written for the last id, in id order
+    assert result.output == (f"Error: The 'Label' column of submission.csv must be an integer in 0..9. Got 'x' in "
+                             f"row {row}. (submission 3 stored as invalid; it does not count toward the daily limit)\n")
+    result = run("submit", "toy", str(perfect), "--team", "=HYPERLINK(\"http://x\",\"pwn\")", "--json")
+    assert json.loads(result.output) == {"id": 4, "status": "scored", "error": None, "late": False,
+                                         "public_score": 1.0, "private_score": None}
+
+    table = run("leaderboard", "toy").output.splitlines()
+    assert table[0] == "Toy digits — public leaderboard (accuracy_score)"
+    assert table[2].startswith("1  ant ") and table[4].startswith("3  bee ")
+    exported = run("leaderboard", "toy", "--format", "csv").output
+    cells = list(csv.reader(io.StringIO(exported)))
+    assert cells[0] == ["rank", "delta", "team", "members", "score", "entries", "last_submission_at", "benchmark",
+                        "submission_id"]
+    assert cells[2][2] == "'=HYPERLINK(\"http://x\",\"pwn\")"
+    assert not any(cell.startswith(("=", "+", "-", "@")) for line in cells for cell in line)
+    board = json.loads(run("leaderboard", "toy", "--format", "json").output)
+    assert [r["team"] for r in board["rows"]] == ["ant", "=HYPERLINK(\"http://x\",\"pwn\")", "bee"]
+
+    result = run("leaderboard", "toy", "--private")
+    assert result.exit_code == 1
+    assert result.output == ("Error: The private leaderboard of toy is hidden until the deadline "
+                             "(2099-12-18T23:59:00+09:00). Run 'grader reveal toy' to show it now.\n")
+    assert run("select", "toy", "--team", "bee", "2").output == \
+        "Team 'bee' selected 2 for the private leaderboard of toy.\n"
+    assert run("reveal", "toy").output.startswith("The private leaderboard of toy is visible (revealed ")
+    private = json.loads(run("leaderboard", "toy", "--private", "--format", "json").output)
+    assert private["board"] == "private" and [r["delta"] for r in private["rows"]] == [0, 0, 0]
+    result = run("select", "toy", "--team", "bee", "2")
+    assert result.output == "Error: Selections for toy are closed: the private leaderboard is out.\n"
+
+    audit = run("audit", "toy").output
+    assert audit == ("identical file: 'ant' #1 and '=HYPERLINK(\"http://x\",\"pwn\")' #4 "
+                     "(100.0% of predictions equal)\n")
+
+
+def test_near_identical_files_are_flagged(cli, tmp_path):
+    run, _cfg, solution = cli
+    for team, member in (("ant", "s1"), ("bee", "s2"), ("cat", "s3")):
+        run("team", "add", team, "--member", member, "--competition", "toy")
+    labels = solution.truth.copy()
+    run("submit", "toy", str(write_predictions(tmp_path / "a.csv", solution.ids, labels)), "--team", "ant")
+    copied = labels.copy()
+    copied[0] = (copied[0] + 1) % 10  # 99 of 100 equal: still flagged
+    run("submit", "toy", str(write_predictions(tmp_path / "b.csv", solution.ids, copied)), "--team", "bee")
+    different = (labels + 1) % 10
+    run("submit", "toy", str(write_predictions(tmp_path / "c.csv", solution.ids, different)), "--team", "cat")
+    flags = json.loads(run("audit", "toy", "--json").output)
+    assert [(f["team_a"], f["team_b"], f["reason"], f["agreement"]) for f in flags] == [
+        ("ant", "bee", "near-identical predictions", 0.99)]
+
+
+def test_unknown_competition_and_team_errors(cli, tmp_path):
+    run, _cfg, _solution = cli
+    result = run("leaderboard", "nope")
+    assert result.exit_code == 1 and result.output.startswith("Error: No competition 'nope' in ")
+    result = run("submit", "toy", str(tmp_path / "missing.csv"), "--team", "ghosts")
+    assert result.output == ("Error: No team 'ghosts' in toy. Add it with: grader team add 'ghosts' --member "
+                             "STUDENT_ID --competition toy.\n")
+    run("team", "add", "ant", "--member", "s1", "--competition", "toy")
+    result = run("submit", "toy", str(tmp_path / "missing.csv"), "--team", "ant")
+    assert result.output == (f"Error: Cannot read {tmp_path / 'missing.csv'}: No such file or directory. "
+                             "Check the file name.\n")
+
+
+def test_every_competition_command_has_help():
+    for name in ("team", "submit", "select", "reveal", "audit", "leaderboard"):
+        assert main.commands[name].help
+    for name in ("add", "remove", "list"):
+        assert main.commands["team"].commands[name].help
