@@ -1,4 +1,4 @@
-"""A course whose store holds one competition played by friendly and hostile teams.
+"""Helpers of the site tests: a course whose store holds a competition of friendly and hostile teams.
 
 The store is filled directly through the models, as the competitions engine
 would leave it: teams with members, submissions (valid, invalid, late,
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-
-import pytest
 
 from grader.course import Course, defaults
 from grader.store import Store
@@ -163,22 +161,6 @@ def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = F
                               notebook_points=40 + s, judge_points=40, max_points=100))
 
 
-@pytest.fixture
-def course_store(tmp_path):
-    course, store = make_course(tmp_path / "course")
-    write_competition_folder(course)
-    populate(store)
-    return course, store
-
-
-@pytest.fixture
-def revealed_course_store(tmp_path):
-    course, store = make_course(tmp_path / "course")
-    write_competition_folder(course)
-    populate(store, revealed=True)
-    return course, store
-
-
 def build(tmp_path: Path, *, revealed: bool) -> tuple[Course, Store, Path]:
     from leaderboard.build import build_site
 
@@ -187,15 +169,3 @@ def build(tmp_path: Path, *, revealed: bool) -> tuple[Course, Store, Path]:
     populate(store, revealed=revealed)
     index = build_site(course, store, tmp_path / "site", now=NOW)
     return course, store, index.parent
-
-
-@pytest.fixture(scope="module")
-def ongoing_site(tmp_path_factory):
-    """The site of a competition before the reveal: (course, store, site folder)."""
-    return build(tmp_path_factory.mktemp("ongoing"), revealed=False)
-
-
-@pytest.fixture(scope="module")
-def revealed_site(tmp_path_factory):
-    """The site after the private leaderboard was revealed."""
-    return build(tmp_path_factory.mktemp("revealed"), revealed=True)

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import HOSTILE_NAMES, NOW, SHOWCASE_NAMES, make_course, populate, write_competition_folder
+from site_fixtures import HOSTILE_NAMES, NOW, SHOWCASE_NAMES, make_course, populate, write_competition_folder
 
 from leaderboard import engine
 from leaderboard.build import build_site

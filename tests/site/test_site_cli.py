@@ -7,7 +7,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from click.testing import CliRunner
-from conftest import add_submission, add_team, make_course, populate, write_competition_folder
+from site_fixtures import add_submission, add_team, make_course, populate, write_competition_folder
 
 from grader.cli import main
 from leaderboard.serve import SiteServer
@@ -78,3 +78,19 @@ def test_server_listens_on_localhost_and_rebuilds_when_the_store_changes(tmp_pat
         assert server.builds == quiet
     finally:
         server.stop()
+
+
+def test_a_broken_competition_is_one_error_line_and_the_old_site_stays(tmp_path):
+    course, _ = course_with_data(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["--course", str(course.root), "site"]).exit_code == 0
+    before = (course.root / "site" / "digit-recognizer" / "leaderboard.html").read_bytes()
+    toml = course.path("competitions", "digit-recognizer", "competition.toml")
+    toml.write_text(toml.read_text(encoding="utf-8").replace('metric = "accuracy_score"', 'metric = "vibes"'),
+                    encoding="utf-8")
+    result = runner.invoke(main, ["--course", str(course.root), "site"])
+    assert result.exit_code == 1
+    assert result.output.startswith(f"Error: {toml}: 'metric' 'vibes' is not a known metric.")
+    assert result.output.count("\n") == 1
+    assert (course.root / "site" / "digit-recognizer" / "leaderboard.html").read_bytes() == before
+    assert [p.name for p in course.root.iterdir() if ".building-" in p.name] == []

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import html5lib
 import pytest
-from conftest import BENCHMARK_NAME, HOSTILE_NAMES, NOW, build, make_course, populate, write_competition_folder
+from site_fixtures import BENCHMARK_NAME, HOSTILE_NAMES, NOW, build, make_course, populate, write_competition_folder
 
 from grader.errors import SiteError
 from leaderboard import engine

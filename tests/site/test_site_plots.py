@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from xml.etree import ElementTree
 from zoneinfo import ZoneInfo
 
-from conftest import HOSTILE_NAMES
+from site_fixtures import HOSTILE_NAMES
 
 from leaderboard.plots import best_over_time_svg, running_best, team_chart_svg
 
