@@ -184,7 +184,7 @@ def _sandbox_probe_checks() -> list[Check] | None:
         return None
     checks = []
     for name, ok, detail, fix in lines:
-        failing = FAIL if "bwrap" in name.lower() or "bubblewrap" in name.lower() else WARN
+        failing = FAIL if any(word in name.lower() for word in ("bwrap", "bubblewrap", "namespace")) else WARN
         checks.append(Check(name, OK if ok else failing, detail, "" if ok else fix))
     return checks
 

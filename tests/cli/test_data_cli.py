@@ -182,7 +182,8 @@ def test_doctor_json(course, monkeypatch):
 def test_doctor_prefers_the_sandbox_probe(course, monkeypatch):
     fake = types.ModuleType("grader.sandbox")
     fake.probe = lambda: [("bwrap", False, "user namespaces are disabled", "sysctl -w kernel.unprivileged_userns_clone=1"),
-                          ("cgroups", False, "none", "mount cgroup2")]
+                          ("cgroups", False, "none", "mount cgroup2"),
+                          ("user namespaces", False, "bwrap cannot unshare", "allow user namespaces")]
     monkeypatch.setitem(sys.modules, "grader.sandbox", fake)
     result = invoke("--course", str(course), "doctor")
     assert result.exit_code == 1
@@ -190,6 +191,7 @@ def test_doctor_prefers_the_sandbox_probe(course, monkeypatch):
     assert "FAIL  bwrap" in "\n".join(lines) and lines[3].startswith("FAIL  bwrap ")
     assert lines[3].endswith("user namespaces are disabled  -> fix: sysctl -w kernel.unprivileged_userns_clone=1")
     assert lines[4].startswith("WARN  cgroups ")
+    assert lines[5].startswith("FAIL  user namespaces ")
 
 
 def test_tensorflow_probe_parses_times_out_and_reports_import_errors(monkeypatch):
