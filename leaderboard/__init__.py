@@ -1,0 +1,1 @@
+"""The leaderboard site: static HTML rendered from the store (see leaderboard.build.build_site)."""

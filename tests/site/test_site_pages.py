@@ -169,14 +169,17 @@ def test_team_pages_are_named_by_id_and_list_every_submission(ongoing_site):
 
     with store.read() as session:
         teams = {t.id: t.name for t in session.query(Team)}
-        counts = {tid: session.query(Submission).filter_by(team_id=tid).count() for tid in teams}
+        ids = {tid: [s.id for s in session.query(Submission).filter_by(team_id=tid)] for tid in teams}
     names = sorted(p.name for p in (site / "digit-recognizer" / "teams").iterdir())
     assert names == sorted(f"team-{tid}.html" for tid in teams)
     for tid, name in teams.items():
         tree = parse(site / "digit-recognizer" / "teams" / f"team-{tid}.html")
         assert " ".join(name.split()) in " ".join(texts(tree).split())
         body_rows = [tr for tbody in tree.iter(f"{XHTML}tbody") for tr in tbody.iter(f"{XHTML}tr")]
-        assert len(body_rows) == counts[tid]
+        assert len(body_rows) == len(ids[tid])
+        shown_ids = [int("".join(td.itertext())) for tr in body_rows for td in tr.iter(f"{XHTML}td")
+                     if "sub-id" in td.attrib.get("class", "")]
+        assert shown_ids == sorted(ids[tid], reverse=True)  # newest first, with the id `grader select` takes
     hostile = next(tid for tid, n in teams.items() if n.startswith("<script>"))
     text = " ".join(texts(parse(site / "digit-recognizer" / "teams" / f"team-{hostile}.html")).split())
     assert "Got '<x>' in row 3." in text  # the validation error, as text
