@@ -194,3 +194,29 @@ def _record_invalid(store, submission_id: int, error: str) -> None:
 def latest_score(store, submission_id: int) -> Score | None:
     with store.read() as session:
         return session.scalar(select(Score).where(Score.submission_id == submission_id).order_by(Score.id.desc()))
+
+
+def submit_folder(course, store, competition: str, folder, *, now: datetime | None = None) -> list[tuple[str, str]]:
+    """Submit every ``<team>.csv`` (or ``.csv.gz``, ``.ipynb``) in ``folder``, as an LMS export gives them.
+
+    Returns (file name, outcome) per file, in name order: "submission N scored", "... invalid: <why>",
+    or the one-line reason it was not stored. One bad file does not stop the others.
+    """
+    from grader.errors import GraderError
+
+    outcomes = []
+    for path in sorted(Path(folder).iterdir()):
+        name = path.name
+        for suffix in (".csv.gz", ".csv", ".ipynb"):
+            if name.endswith(suffix) and path.is_file():
+                team = name[: -len(suffix)]
+                break
+        else:
+            continue
+        try:
+            row = submit_file(course, store, competition, path, team=team, now=now)
+            outcome = f"submission {row.id} {row.status}" + (f": {row.error}" if row.error else "")
+        except GraderError as exc:
+            outcome = f"not stored: {exc}"
+        outcomes.append((name, outcome))
+    return outcomes

@@ -225,3 +225,22 @@ def test_concurrent_submissions_none_lost_and_daily_limit_exact(course, tmp_path
     assert sum(o["tight"] for o in outcomes) == 60
     assert sum(o["refused"] for o in outcomes) == 140
     assert seconds < 20, f"400 concurrent submissions took {seconds:.1f} s"
+
+
+def test_submit_folder_of_files_named_by_team(toy, tmp_path):
+    from grader.competitions.submit import submit_folder
+
+    course, store, cfg, solution = toy
+    add_team(store, cfg, name="alpha", members=["s1"])
+    add_team(store, cfg, name="beta", members=["s2"])
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_predictions(inbox / "alpha.csv", solution.ids, solution.truth)
+    write_predictions(inbox / "beta.csv", solution.ids[:-1], solution.truth[:-1])
+    write_predictions(inbox / "gamma.csv", solution.ids, solution.truth)
+    (inbox / "notes.txt").write_text("ignored")
+    outcomes = submit_folder(course, store, "toy", inbox, now=NOW)
+    assert [name for name, _ in outcomes] == ["alpha.csv", "beta.csv", "gamma.csv"]
+    assert outcomes[0][1] == "submission 1 scored"
+    assert outcomes[1][1].startswith("submission 2 invalid: submission.csv has 99 rows; it must have 100")
+    assert outcomes[2][1].startswith("not stored: No team 'gamma' in toy.")
