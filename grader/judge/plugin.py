@@ -126,8 +126,10 @@ class JudgePlugin:
         if excinfo.errisinstance(StudentFailure):
             return str(excinfo.value)
         if excinfo.errisinstance(AssertionError):
+            # Only the first line: pytest's introspection, if any, follows it.
             text = str(excinfo.value).strip()
-            return text.splitlines()[0] if text else f"check failed: {item.name}"
+            first = text.splitlines()[0] if text else ""
+            return first if first and not first.startswith("assert ") else f"check failed: {item.name}"
         if excinfo.errisinstance(pytest.fail.Exception):
             text = str(getattr(excinfo.value, "msg", "") or "")
             if text.startswith("DID NOT RAISE"):
