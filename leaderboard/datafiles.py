@@ -33,6 +33,7 @@ DESCRIPTIONS = (
     ("train*", "Training inputs with their labels"),
     ("test*", "Test inputs without labels: predict these"),
     ("competition.toml", "The competition's settings (metric, limits, deadline)"),
+    ("classes*", "The class index and name of each label"),
     ("*.md", "Documentation"),
     ("*.csv", "Table (CSV)"),
     ("*.npz", "NumPy arrays"),
@@ -46,6 +47,29 @@ class DataFile:
     name: str
     size: int
     description: str
+    count: int = 1  # a folder stands for its files: "train/ (25,000 files)"
+
+
+def summarise(entries: list[tuple[str, int]]) -> list[DataFile]:
+    """One row per top-level file, and one per top-level folder with its file count and total size.
+
+    A kit's zip holds ``<competition>/...``; that common top folder is dropped.
+    """
+    names = [name for name, _ in entries]
+    top = names[0].split("/", 1)[0] + "/" if names and all("/" in n for n in names) else ""
+    if top and not all(n.startswith(top) for n in names):
+        top = ""
+    rows: dict[str, DataFile] = {}
+    for name, size in entries:
+        name = name[len(top):]
+        if "/" in name:
+            folder = name.split("/", 1)[0] + "/"
+            row = rows.setdefault(folder, DataFile(folder, 0, describe(folder.rstrip("/")), 0))
+            row.size += size
+            row.count += 1
+        else:
+            rows[name] = DataFile(name, size, describe(name))
+    return sorted(rows.values(), key=lambda row: row.name)
 
 
 @dataclass
@@ -72,20 +96,20 @@ def kit_files(course, cfg) -> tuple[list[DataFile], str]:
     if archive.is_file():
         try:
             with zipfile.ZipFile(archive) as kit:
-                files = [DataFile(i.filename, i.file_size, describe(i.filename)) for i in kit.infolist()
-                         if not i.is_dir() and not _hidden(i.filename)]
-            return files, f"release/{cfg.name}.zip"
+                entries = [(i.filename, i.file_size) for i in kit.infolist()
+                           if not i.is_dir() and not _hidden(i.filename)]
+            return summarise(entries), f"release/{cfg.name}.zip"
         except zipfile.BadZipFile:
             pass
     folder = Path(cfg.folder) if getattr(cfg, "folder", None) else None
     if folder is None or not folder.is_dir():
         return [], ""
-    files = []
+    entries = []
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
         if path.is_file() and not _hidden(name):
-            files.append(DataFile(name, path.stat().st_size, describe(name)))
-    return files, f"competitions/{folder.name}/"
+            entries.append((name, path.stat().st_size))
+    return summarise(entries), f"competitions/{folder.name}/"
 
 
 def column_meanings(cfg) -> list[str]:
