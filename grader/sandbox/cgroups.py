@@ -189,6 +189,10 @@ class JobControl:
         """Open the ``cgroup.procs`` files (in the parent, before forking)."""
         self._procs_fds = [os.open(group / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC) for group in self.groups]
 
+    def procs_files(self) -> list[str]:
+        """The ``cgroup.procs`` files a launcher writes ``0`` to (see :mod:`grader.sandbox.launch`)."""
+        return [str(group / "cgroup.procs") for group in self.groups]
+
     def enter(self) -> None:
         """Move the calling process into the job's groups. Runs in the forked child."""
         for fd in self._procs_fds:

@@ -97,6 +97,18 @@ def runtime_dir() -> Path:
 # ---------------------------------------------------------------- one process
 
 
+def job_rlimits(limits: SandboxLimits, *, processes_limited: bool) -> dict[str, int]:
+    """rlimits of a job: open files, file size, no core dumps; NPROC only without a pids cgroup.
+
+    Never RLIMIT_AS: TensorFlow reserves far more address space than it uses.
+    (RLIMIT_NPROC counts per user and is not enforced for root: a weak fallback.)
+    """
+    rlimits = {"NOFILE": int(limits.open_files), "FSIZE": int(limits.file_size_mb) * 2**20, "CORE": 0}
+    if not processes_limited:
+        rlimits["NPROC"] = int(limits.max_processes)
+    return rlimits
+
+
 class SandboxedProcess:
     """One job's first process, its limits, and the means to end all of it.
 
@@ -125,6 +137,7 @@ class SandboxedProcess:
             argv, cwd = list(command), str(self.job_dir)
         self.argv = argv
         self.control = JobControl(limits.memory_mb, limits.max_processes)
+        self._rlimits = job_rlimits(limits, processes_limited=self.control.support.limits_processes)
         self.started_at = time.monotonic()
         try:
             self.control.prepare()
@@ -139,13 +152,8 @@ class SandboxedProcess:
     def _in_child(self) -> None:
         """Between fork and exec: join the cgroups, then set rlimits (never RLIMIT_AS)."""
         self.control.enter()
-        limits = self.limits
-        resource.setrlimit(resource.RLIMIT_NOFILE, (limits.open_files, limits.open_files))
-        size = int(limits.file_size_mb) * 2**20
-        resource.setrlimit(resource.RLIMIT_FSIZE, (size, size))
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if not self.control.support.limits_processes:
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.max_processes, limits.max_processes))
+        for name, value in self._rlimits.items():
+            resource.setrlimit(getattr(resource, f"RLIMIT_{name}"), (value, value))
 
     @property
     def pid(self) -> int:
