@@ -109,13 +109,23 @@ def submit_file(course, store, competition: str, path, *, team: str, message: st
 
 
 def _lock_team(session, team_id: int) -> None:
-    """Serialize writers of one team's submissions until the transaction ends."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("BEGIN IMMEDIATE"))
-    else:
-        from grader.store import Team
+    """Serialize writers of one team's submissions until the transaction ends.
 
-        session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
+    Must be the transaction's first statement. SQLite: ``BEGIN IMMEDIATE`` takes the
+    database's write lock before the count is read (if the driver has already begun a
+    transaction, a no-op write to the team row takes it instead). PostgreSQL and others:
+    ``SELECT ... FOR UPDATE`` locks the team's row.
+    """
+    from grader.store import Team
+
+    if session.get_bind().dialect.name == "sqlite":
+        dbapi_connection = session.connection().connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            session.execute(text("BEGIN IMMEDIATE"))
+            return
+        session.execute(text("UPDATE teams SET id = id WHERE id = :id"), {"id": team_id})
+        return
+    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
 def _notebook_error(data: bytes) -> str | None:

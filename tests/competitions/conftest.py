@@ -92,3 +92,17 @@ def write_predictions(path: Path, ids, labels, header="ImageId,Label") -> Path:
     lines = [header] + [f"{i},{label}" for i, label in zip(ids, labels)]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
+
+
+def _store_fixtures():
+    """The store tests' throw-away PostgreSQL server fixture, shared rather than copied."""
+    import importlib.util
+
+    path = Path(__file__).resolve().parent.parent / "store" / "conftest.py"
+    spec = importlib.util.spec_from_file_location("_cnnkit_store_conftest", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.postgres_url
+
+
+postgres_url = _store_fixtures()

@@ -163,7 +163,7 @@ def test_code_competition_round_trip(course, tmp_path):
 PROCESSES, PER_PROCESS = 8, 25
 
 
-def _worker(course_root, files, barrier, results):
+def _worker(course_root, files, barrier, results, per_process=PER_PROCESS):
     """One `grader submit` process: 25 files to its own team in 'open', then 25 to the shared team in 'tight'."""
     from grader.course import find_course
 
@@ -172,11 +172,11 @@ def _worker(course_root, files, barrier, results):
     index = int(files[0].split("-")[-1].split(".")[0])
     barrier.wait()
     outcome = {"open": 0, "tight": 0, "refused": 0}
-    for _ in range(PER_PROCESS):
+    for _ in range(per_process):
         submit_file(course, store, "open", files[0], team=f"team{index}", now=NOW)
         outcome["open"] += 1
     barrier.wait()  # then all processes race for the shared team's last places at once
-    for _ in range(PER_PROCESS):
+    for _ in range(per_process):
         try:
             submit_file(course, store, "tight", files[1], team="everyone", now=NOW)
             outcome["tight"] += 1
@@ -244,3 +244,45 @@ def test_submit_folder_of_files_named_by_team(toy, tmp_path):
     assert outcomes[0][1] == "submission 1 scored"
     assert outcomes[1][1].startswith("submission 2 invalid: submission.csv has 99 rows; it must have 100")
     assert outcomes[2][1].startswith("not stored: No team 'gamma' in toy.")
+
+
+@pytest.mark.postgres
+@pytest.mark.timeout(120)
+def test_daily_limit_exact_on_postgresql(tmp_path, postgres_url):
+    """The same race on PostgreSQL, where the team row is locked with SELECT ... FOR UPDATE."""
+    from grader.course import find_course
+
+    from .conftest import make_course
+
+    root = tmp_path / "pg-course"
+    make_course(root)
+    text = (root / "grader.toml").read_text().replace('url = ""', f'url = "{postgres_url}"', 1)
+    (root / "grader.toml").write_text(text)
+    course = find_course(root)
+    assert course.database_url.startswith("postgresql")
+    Store.open(course).create()
+    open_cfg = add_competition(course, "open", TOY_TOML.format(daily_limit=1000))
+    tight_cfg = add_competition(course, "tight", TOY_TOML.format(daily_limit=20))
+    store = Store.open(course)
+    processes, per_process = 4, 10
+    for i in range(processes):
+        add_team(store, open_cfg, name=f"team{i}", members=[f"s{i}"])
+    add_team(store, tight_cfg, name="everyone", members=["s0"])
+    store.engine.dispose()
+    context = multiprocessing.get_context("fork")
+    barrier, results = context.Barrier(processes), context.Queue()
+    ids = np.arange(1, 101)
+    workers = [context.Process(target=_worker, args=(
+        str(root), [str(write_predictions(tmp_path / f"open-{i}.csv", ids, (ids + i) % 10)),
+                    str(write_predictions(tmp_path / f"tight-{i}.csv", ids, (ids * i) % 10))],
+        barrier, results, per_process)) for i in range(processes)]
+    for worker in workers:
+        worker.start()
+    outcomes = [results.get(timeout=100) for _ in workers]
+    for worker in workers:
+        worker.join(10)
+    assert sum(o["open"] for o in outcomes) == 40
+    assert sum(o["tight"] for o in outcomes) == 20 and sum(o["refused"] for o in outcomes) == 20
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Submission).where(Submission.target == "tight")) == 20
+        assert session.scalar(select(func.count()).select_from(Submission).where(Submission.target == "open")) == 40
