@@ -152,4 +152,5 @@ def _filesystem(job_dir, limits: SandboxLimits, runtime_dir, version: tuple[int,
             args += ["--size", tmp_size]  # without --size the memory cgroup still bounds it
         args += ["--tmpfs", mount_point]
     args += ["--bind", str(Path(job_dir).resolve()), JOB_DIR]
+    args += ["--remount-ro", "/"]  # the root bwrap built (and /etc in it) is read-only too
     return args
