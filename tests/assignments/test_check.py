@@ -1,0 +1,79 @@
+"""`grader check`: every shipped assignment passes its authoring check; broken ones are caught."""
+
+import ast
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from grader.assignments_source import build_notebook, shipped_assignments
+from grader.check import MIN_JUDGE_POINTS, MIN_MUTANTS, check_assignment, check_assignments
+from grader.cli import main
+from grader.course import find_course
+
+SHIPPED = shipped_assignments()
+IDS = [a.name for a in SHIPPED]
+
+
+def judge_points(assignment) -> float:
+    """Sum of the @pytest.mark.points(N) decorators of the judge, read without running it."""
+    total = 0.0
+    for path in sorted(assignment.judge_dir.glob("test_*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "points":
+                total += float(ast.literal_eval(node.args[0]))
+    return total
+
+
+@pytest.mark.parametrize("assignment", SHIPPED, ids=IDS)
+def test_structure_points_and_mutants(assignment):
+    """Fast part of the check, without running anything."""
+    config = assignment.config()
+    notebook = build_notebook(assignment.notebook_source)
+    graded = [c.metadata["nbgrader"] for c in notebook.cells if c.metadata["nbgrader"]["grade"]]
+    total = sum(meta["points"] for meta in graded) + judge_points(assignment)
+    assert total == config["points"] == 100
+    assert judge_points(assignment) >= MIN_JUDGE_POINTS
+    mutants = sorted(assignment.mutants_dir.glob("*.py"))
+    assert len(mutants) >= MIN_MUTANTS
+    for mutant in mutants:
+        docstring = ast.get_docstring(ast.parse(mutant.read_text(encoding="utf-8")))
+        assert docstring, f"{mutant.name} needs a docstring that says the mistake"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", SHIPPED, ids=IDS)
+def test_shipped_assignment_passes_grader_check(assignment):
+    result = check_assignment(assignment, course=None, test_mode=True)
+    assert result.passed, "\n".join(result.problems)
+    assert result.solution_points == result.judge_points >= MIN_JUDGE_POINTS
+    assert result.stub_points == 0
+    assert all(points < result.judge_points for points in result.mutants.values())
+
+
+@pytest.mark.slow
+def test_check_of_a_good_tiny_assignment(tiny_course):
+    result = check_assignments(find_course(tiny_course), ["00-tiny"])[0]
+    assert result.passed, result.problems
+    assert (result.notebook_points, result.manual_points, result.judge_points) == (30, 10, 60)
+    assert result.mutants == {"adds_two": 0, "int_only": 40, "returns_list": 0, "squares": 0}
+
+
+@pytest.mark.slow
+def test_check_finds_a_mutant_that_survives_and_bad_points(tiny_course):
+    folder = tiny_course / "assignments" / "00-tiny"
+    (folder / "mutants" / "same_as_solution.py").write_text(
+        '"""Not a mistake at all."""\nimport numpy as np\n\n\ndef double(x):\n    return np.asarray(x) * 2\n')
+    (folder / "assignment.toml").write_text((folder / "assignment.toml").read_text().replace("points = 100", "points = 90"))
+    result = CliRunner().invoke(main, ["--course", str(tiny_course), "check", "00-tiny", "--json"])
+    assert result.exit_code == 1
+    problems = json.loads(result.output)[0]["problems"]
+    assert "mutant same_as_solution keeps all 60 judge points" in problems
+    assert "points do not add up: tests 30 + manual 10 + judge 60 = 100, assignment.toml says 90" in problems
+
+
+def test_check_names_an_unknown_assignment():
+    result = CliRunner().invoke(main, ["check", "99-nope"])
+    assert result.exit_code == 1
+    known = ", ".join(a.name for a in shipped_assignments())
+    assert result.output == f"Error: Unknown assignment '99-nope'. Known assignments: {known}.\n"
