@@ -108,7 +108,8 @@ def submit(ctx: click.Context, competition: str, file: str, team_name: str, mess
         raise SubmissionError(f"{row.error} (submission {row.id} stored as invalid; it does not count toward the daily limit)")
     late = " (late: shown to your team, not ranked)" if row.is_late else ""
     if score is not None:
-        click.echo(f"Submission {row.id} scored{late}: public {cfg.metric} = {score.public_score:.5f}")
+        public = "undefined on the public rows" if score.public_score is None else f"{score.public_score:.5f}"
+        click.echo(f"Submission {row.id} scored{late}: public {cfg.metric} = {public}")
     else:
         click.echo(f"Submission {row.id} recorded{late}; 'grader score {cfg.name}' will score it.")
 

@@ -130,8 +130,12 @@ def log_loss(y_true, y_pred, *, sample_weight=None) -> float:
 
 def roc_auc_score(y_true, y_pred, *, sample_weight=None) -> float:
     """Binary: the area under the ROC curve of P(class 1); multi-class: one-vs-rest, macro average."""
-    from sklearn import metrics
+    import warnings
 
+    from sklearn import metrics
+    from sklearn.exceptions import UndefinedMetricWarning
+
+    warnings.filterwarnings("ignore", category=UndefinedMetricWarning)  # undefined -> NaN, reported as None
     y_pred = np.asarray(y_pred, dtype=np.float64)
     n_classes = 2 if y_pred.ndim == 1 else y_pred.shape[1]
     index = _class_index(y_true, n_classes)

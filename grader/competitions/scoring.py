@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from grader.competitions.metrics import get_metric
 from grader.competitions.solution import Solution
 
 
-def score_predictions(cfg, solution: Solution, predictions: np.ndarray) -> tuple[float, float]:
-    """(public score, private score) of predictions aligned with ``solution.ids``."""
+def score_predictions(cfg, solution: Solution, predictions: np.ndarray) -> tuple[float | None, float | None]:
+    """(public score, private score) of predictions aligned with ``solution.ids``.
+
+    A score the metric cannot define on its rows (ROC AUC on rows of one class) is None:
+    such a score ranks last, it is never a crash or a NaN in an export.
+    """
     metric = get_metric(cfg.metric)
-    public = solution.public
-    private = ~public
-    return (float(metric(solution.truth[public], predictions[public])),
-            float(metric(solution.truth[private], predictions[private])))
+
+    def score(rows: np.ndarray) -> float | None:
+        try:
+            value = float(metric(solution.truth[rows], predictions[rows]))
+        except ValueError:
+            return None
+        return value if math.isfinite(value) else None
+
+    return score(solution.public), score(~solution.public)

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -133,3 +134,29 @@ def test_every_competition_command_has_help():
         assert main.commands[name].help
     for name in ("add", "remove", "list"):
         assert main.commands["team"].commands[name].help
+
+
+def test_audit_of_probability_files(course, tmp_path):
+    """Near-identical P(dog) files: same class and every probability within 0.01."""
+    from grader.competitions.audit import audit
+    from grader.competitions.submit import submit_file
+    from grader.competitions.teams import add_team
+    from grader.store import Store
+
+    from .conftest import NOW, toy_splits
+
+    toml = TOY_TOML.format(daily_limit=5).replace("accuracy_score", "log_loss").replace(
+        '["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]', '["cat", "dog"]').replace(
+        'id_column = "ImageId"', 'id_column = "id"').replace('["Label"]', '["label"]')
+    cfg = add_competition(course, "pets", toml, toy_splits(n_classes=2, class_names=["cat", "dog"]))
+    store = Store.open(course)
+    ids = np.arange(1, 101)
+    p = np.linspace(0.05, 0.95, 100)
+    files = {"ant": p, "bee": np.clip(p + 0.005, 0, 1), "cat": np.clip(p + 0.2, 0, 1)}
+    for team, values in files.items():
+        add_team(store, cfg, name=team, members=[team])
+        path = tmp_path / f"{team}.csv"
+        path.write_text("id,label\n" + "".join(f"{i},{v:.4f}\n" for i, v in zip(ids, values)))
+        assert submit_file(course, store, "pets", path, team=team, now=NOW).status == "scored"
+    flags = audit(course, store, cfg)
+    assert [(f.team_a, f.team_b, f.reason) for f in flags] == [("ant", "bee", "near-identical predictions")]

@@ -286,3 +286,17 @@ def test_daily_limit_exact_on_postgresql(tmp_path, postgres_url):
     with store.read() as session:
         assert session.scalar(select(func.count()).select_from(Submission).where(Submission.target == "tight")) == 20
         assert session.scalar(select(func.count()).select_from(Submission).where(Submission.target == "open")) == 40
+
+
+def test_a_score_the_metric_cannot_define_is_none_not_a_crash():
+    """ROC AUC over rows of a single class is undefined: stored as None, ranked last."""
+    from types import SimpleNamespace
+
+    from grader.competitions.scoring import score_predictions
+    from grader.competitions.solution import Solution
+
+    solution = Solution(ids=np.arange(1, 7), truth=np.array([1, 1, 1, 0, 1, 0]),
+                        public=np.array([True, True, True, False, False, False]))
+    public, private = score_predictions(SimpleNamespace(metric="roc_auc_score"), solution,
+                                        np.array([0.9, 0.8, 0.7, 0.2, 0.6, 0.4]))
+    assert public is None and private == 1.0
