@@ -102,20 +102,28 @@ def error_output(ename: str, evalue: str):
 def make_kernel_manager(*, sandbox: bool, limits=None, job_dir: Path, kernel_name: str = "python3"):
     """The kernel manager: the sandbox's when ``sandbox`` is on, jupyter_client's otherwise."""
     if sandbox:
-        from grader.sandbox.kernel import SandboxedBlockingKernelManager
+        from grader.sandbox import SandboxedKernelManager
 
-        return SandboxedBlockingKernelManager(kernel_name=kernel_name, limits=limits, job_dir=str(job_dir))
+        return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=Path(job_dir))
     from jupyter_client import KernelManager
 
     return KernelManager(kernel_name=kernel_name)
 
 
 def _death_reason(km) -> str:
-    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``.
-
-    The sandbox knows only after the job was ended, so ask after :func:`_shutdown`.
-    """
-    return "memory_limit" if getattr(km, "memory_limit_hit", False) else "crashed"
+    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``."""
+    for attribute in ("exceeded", "termination_reason", "limit_exceeded"):
+        value = getattr(km, attribute, None)
+        value = value() if callable(value) else value
+        if value:
+            text = str(value).lower()
+            if "memory" in text or "oom" in text:
+                return "memory_limit"
+            if "time" in text or "wall" in text:
+                return "timeout"
+            if "pids" in text or "process" in text:
+                return "crashed"
+    return "crashed"
 
 
 def _client_class():
@@ -174,9 +182,6 @@ def execute(notebook, *, job_dir: Path, cell_seconds: float, notebook_seconds: f
             failed_at = failed_at if failed_at is not None else _first_unrun(notebook, report)
     finally:
         _shutdown(km)
-    if report.status == "crashed" and _death_reason(km) == "memory_limit":
-        report.status = "memory_limit"
-        report.message = report.message.replace("the kernel died", "the kernel went over the memory limit")
     if failed_at is not None:
         _fail_remaining(notebook, failed_at, report)
     report.output_truncated = bool(client.truncated)
@@ -207,7 +212,8 @@ def _run_cells(client, notebook, report, replies, cell_seconds, deadline, CellTi
             return index
         except DeadKernelError:
             report.status = _death_reason(km)
-            report.message = f"the kernel died in cell {index + 1}"
+            report.message = (f"the kernel died in cell {index + 1}"
+                              + (" (over the memory limit)" if report.status == "memory_limit" else ""))
             _record_cell(report, cell, index, began, ok=False)
             return index
         reply = replies.get(index, {})
@@ -249,12 +255,7 @@ def _run_silently(client, code: str, seconds: float):
 
     cell = new_code_cell(code)
     client.timeout = max(5, int(seconds))
-    # nbclient writes the executed cell back at its index: lend it a place at the end, then take it back.
-    client.nb.cells.append(cell)
-    try:
-        client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
-    finally:
-        client.nb.cells.pop()
+    client.execute_cell(cell, -1, store_history=False)
     return cell
 
 
