@@ -199,3 +199,15 @@ def rules(cfg) -> list[str]:
         out.insert(0, f"This is a code competition: submit a notebook that trains and writes submission.csv "
                       f"within {cfg.budget_seconds} seconds.")
     return out
+
+
+def kit_folder(course, name: str) -> Path:
+    """The released kit, unzipped: the only files a code competition's notebook may read.
+
+    It holds the training data, the test inputs and sample_submission.csv; the
+    solution stays in ``competitions/<name>/`` and never enters this folder.
+    """
+    folder = course.path("release", name)
+    if not (folder / "sample_submission.csv").is_file():
+        raise CompetitionError(f"{name} has not been released ({folder} is missing). Run 'grader release {name}' first.")
+    return folder

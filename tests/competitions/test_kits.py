@@ -64,7 +64,11 @@ def test_array_kit_contents_and_no_truth(course):
     notebook = json.loads(files["toy/baseline.ipynb"])
     assert notebook["nbformat"] == 4 and any("submission.csv" in "".join(c["source"]) for c in notebook["cells"])
     # the same kit unzipped, for code competitions' sandboxes
-    assert (course.path("release", "toy", "test.npz")).is_file()
+    from grader.competitions.kits import kit_folder
+
+    assert sorted(p.name for p in kit_folder(course, "toy").iterdir()) == sorted(n.split("/", 1)[1] for n in files)
+    with pytest.raises(CompetitionError, match=r"^other has not been released \(.*\)\. Run 'grader release other' first\.$"):
+        kit_folder(course, "other")
 
 
 def test_solution_is_written_once_and_never_changed_silently(course):
