@@ -216,8 +216,12 @@ ones = np.ones((1, 3, 3, 1))
 assert np.allclose(avg_pool2d(ones, padding="same"), 1.0), \
     "with 'same' padding, the average must count only the cells that exist (a map of ones stays ones)"
 ### BEGIN HIDDEN TESTS
-_want = tf.nn.avg_pool2d(_x, 3, 2, "SAME").numpy()
-assert np.allclose(avg_pool2d(_x, 3, 2, "same"), _want)
+import tensorflow as tf
+
+_maps = np.random.default_rng(6).normal(size=(2, 7, 5, 3))
+for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")]:
+    _want = tf.nn.avg_pool2d(_maps, _pool, _stride, _padding).numpy()
+    assert np.allclose(avg_pool2d(_maps, _pool, _stride, _padding.lower()), _want)
 ### END HIDDEN TESTS
 
 # %% nbgrader="tests" grade_id="test_pool_shapes" points=5
