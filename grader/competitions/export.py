@@ -28,7 +28,7 @@ def to_json(rows, *, competition: str, metric: str, private: bool) -> str:
 
 def to_csv(rows) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv.writer(out, lineterminator="\r\n")  # RFC 4180; also makes the writer quote a lone \r
     writer.writerow(COLUMNS)
     for row in rows:
         cells = _cells(row)

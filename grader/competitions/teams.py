@@ -25,8 +25,8 @@ def ensure_competition_row(store, cfg) -> None:
         row = session.get(Competition, cfg.name)
         if row is None:
             session.add(Competition(name=cfg.name, title=cfg.title, metric=cfg.metric, deadline=cfg.deadline))
-        elif (row.title, row.metric) != (cfg.title, cfg.metric):
-            row.title, row.metric = cfg.title, cfg.metric
+        else:  # competition.toml is the source of truth; the row mirrors it for other readers
+            row.title, row.metric, row.deadline = cfg.title, cfg.metric, cfg.deadline
 
 
 def add_team(store, cfg, *, name: str, members: list[str], benchmark: bool = False) -> TeamInfo:

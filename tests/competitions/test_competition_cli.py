@@ -75,7 +75,7 @@ def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
     assert table[0] == "Toy digits — public leaderboard (accuracy_score)"
     assert table[2].startswith("1  ant ") and table[4].startswith("3  bee ")
     exported = run("leaderboard", "toy", "--format", "csv").output
-    cells = list(csv.reader(io.StringIO(exported)))
+    cells = list(csv.reader(io.StringIO(exported, newline="")))
     assert cells[0] == ["rank", "delta", "team", "members", "score", "entries", "last_submission_at", "benchmark",
                         "submission_id"]
     assert cells[2][2] == "'=HYPERLINK(\"http://x\",\"pwn\")"
@@ -160,3 +160,18 @@ def test_audit_of_probability_files(course, tmp_path):
         assert submit_file(course, store, "pets", path, team=team, now=NOW).status == "scored"
     flags = audit(course, store, cfg)
     assert [(f.team_a, f.team_b, f.reason) for f in flags] == [("ant", "bee", "near-identical predictions")]
+
+
+@pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_csv_export_neutralises_every_formula_start(name):
+    from datetime import datetime, timezone
+
+    from grader.competitions.export import to_csv
+    from grader.competitions.leaderboard import LeaderboardRow
+
+    row = LeaderboardRow(rank=1, delta=None, team_id=1, team=name, members=[name], score=-0.5, entries=1,
+                         last_submission_at=datetime(2026, 11, 1, tzinfo=timezone.utc), is_benchmark=False,
+                         submission_id=1)
+    cells = list(csv.reader(io.StringIO(to_csv([row]), newline="")))[1]
+    assert cells[2] == "'" + name and cells[3] == "'" + name
+    assert cells[4] == "-0.5"  # numbers we format ourselves stay numbers
