@@ -17,6 +17,7 @@ the sandboxed pipeline by changing that one function.
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -184,7 +185,7 @@ def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str 
         client = NotebookClient(notebook, timeout=cell_seconds, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd or tmp)}})
         try:
-            client.execute()
+            client.execute(stderr=subprocess.DEVNULL)  # the kernel's own start-up warnings
         except CellTimeoutError:
             return f"a cell ran longer than {cell_seconds} s ([limits] cell_seconds)"
         except CellExecutionError as exc:

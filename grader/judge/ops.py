@@ -130,7 +130,7 @@ def describe(model: Any, builder: str) -> dict:
     if not model.built:
         raise _Failure("bad_output", f"{builder} returned a model that is not built; give it an input shape "
                                      "(keras.Input(shape=...) as its first layer)")
-    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    compile_config = _compile_config(model)
     return {
         "params": int(model.count_params()),
         "trainable_params": int(sum(int(np.prod(w.shape)) for w in model.trainable_weights)),
@@ -142,6 +142,16 @@ def describe(model: Any, builder: str) -> dict:
         "metrics": _metric_names(compile_config),
         "layers": [_describe_layer(layer) for layer in model.layers],
     }
+
+
+def _compile_config(model) -> dict | None:
+    """The model's compile arguments; None when it was never compiled."""
+    if not getattr(model, "compiled", False):
+        return None
+    try:
+        return model.get_compile_config() or {}
+    except Exception:  # a custom loss or metric that cannot be serialised
+        return {}
 
 
 def _describe_layer(layer) -> dict:
