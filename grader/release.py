@@ -67,14 +67,16 @@ def release_assignments(course, names: list[str] | tuple[str, ...]) -> list[Path
     from grader.assignments_source import write_source
 
     sources = {a.name: a for a in course_assignments(course)}
+    wanted = resolve_names(course, names)
+    configs = {name: sources[name].config() for name in wanted}  # a broken assignment.toml stops us before any release
     zips = []
-    for name in resolve_names(course, names):
+    for name in wanted:
         source_notebook = course.path("source", name, f"{name}.ipynb")
         if not source_notebook.is_file():
             write_source(sources[name], course.path("source"))
         _generate(course, name)
         zips.append(_zip_release(course, name))
-        _record(course, sources[name])
+        _record(course, name, configs[name])
     return zips
 
 
@@ -110,16 +112,15 @@ def _zip_release(course, name: str) -> Path:
     return target
 
 
-def _record(course, assignment) -> None:
+def _record(course, name: str, config: dict) -> None:
     """The assignment's row in the kit's store (added once, never overwritten)."""
     from grader.store import Store
     from grader.store.models import Assignment
 
-    config = assignment.config()
     store = Store.open(course)
     with store.transaction() as session:
-        if session.get(Assignment, assignment.name) is None:
-            session.add(Assignment(name=assignment.name, title=str(config.get("title", assignment.name)),
+        if session.get(Assignment, name) is None:
+            session.add(Assignment(name=name, title=str(config.get("title", name)),
                                    points=float(config.get("points", 100))))
 
 

@@ -97,3 +97,22 @@ def test_cli_release_again_and_errors(course):
     assert result.exit_code == 1
     assert result.output.startswith("Error: Unknown assignment or competition '99-nope'. Known: 01-preprocessing, ")
     assert "\n" not in result.output.rstrip("\n")
+
+
+@pytest.mark.slow
+def test_release_all_releases_what_it_can_and_names_what_it_skipped(course):
+    from grader.competitions.config import list_competitions
+    from grader.datasets import get_dataset
+
+    result = CliRunner().invoke(main, ["--course", str(course.root), "release", "--all"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    for name in RELEASED:
+        assert f"released {name}: {course.path('release', f'{name}.zip')}" in lines
+    for name in list_competitions(course):
+        from grader.competitions.config import load_competition
+
+        if get_dataset(load_competition(course, name).dataset, course).available():
+            assert f"released {name}: {course.path('release', f'{name}.zip')}" in lines
+        else:
+            assert any(line.startswith(f"skipped {name}: Dataset ") for line in lines)
