@@ -149,7 +149,10 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True) -> Chec
 
 def _grade(result: CheckResult, what: str, assignment, source_code: str, course, test_mode: bool):
     try:
-        return grade_source(assignment, source_code, course=course, test_mode=test_mode)
+        report = grade_source(assignment, source_code, course=course, test_mode=test_mode)
+        for error in report.errors:
+            result.problems.append(f"{what}: the judge could not run a check: {error}")
+        return report
     except GraderError as exc:
         result.problems.append(f"{what}: {exc}")
     except Exception as exc:  # a crash of the grader itself is exactly what this check looks for

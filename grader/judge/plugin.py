@@ -112,7 +112,7 @@ class JudgePlugin:
         elif report.failed:
             result.update(passed=False, points=0.0, message=self._message(item, call))
             result["extra"]["seconds"] = round(call.duration, 3)
-            if report.when != "call" and call.excinfo is not None and not call.excinfo.errisinstance(StudentFailure):
+            if _not_the_students_fault(report.when, call.excinfo):
                 self.errors.append(f"{item.nodeid}: {report.when} failed: {call.excinfo.exconly()[:500]}")
         elif report.skipped and report.when in ("setup", "call"):
             reason = call.excinfo.value.msg if call.excinfo is not None and hasattr(call.excinfo.value, "msg") else ""
@@ -205,6 +205,13 @@ class JudgePlugin:
             return 0.0, None
 
         return lookup
+
+
+def _not_the_students_fault(when: str, excinfo) -> bool:
+    """A fixture or teardown that broke, or a missing dataset: the grader's problem, not a zero to keep quiet."""
+    if excinfo is None or excinfo.errisinstance(StudentFailure):
+        return False
+    return when != "call" or excinfo.errisinstance(GraderError)
 
 
 def accuracy_tiers(config: dict, variant: str, *, test_mode: bool = False) -> list[tuple[float, float]]:

@@ -227,3 +227,18 @@ def test_the_student_cannot_change_the_judges_arrays(make_judge):
     """})
     report = run_judge(judge, InProcessBackend("def scribble(x):\n    x[:] = 7\n    return None\n"))
     assert report.points == 1
+
+
+def test_a_missing_dataset_is_an_error_of_the_grader_not_a_quiet_zero(make_judge):
+    judge = make_judge({"test_d.py": """
+        import pytest
+
+        @pytest.mark.points(5)
+        def test_needs_data(student, splits):
+            splits("no-such-dataset")
+    """})
+    report = run_judge(judge, InProcessBackend(""))
+    check = report.checks[0]
+    assert check["points"] == 0
+    assert check["message"].startswith("check could not run: Unknown dataset 'no-such-dataset'.")
+    assert len(report.errors) == 1 and "Unknown dataset" in report.errors[0]
