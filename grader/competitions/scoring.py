@@ -17,12 +17,14 @@ def score_predictions(cfg, solution: Solution, predictions: np.ndarray) -> tuple
     such a score ranks last, it is never a crash or a NaN in an export.
     """
     metric = get_metric(cfg.metric)
+    order, n_public, truth = solution.usage_order
+    predictions = predictions[order]
 
-    def score(rows: np.ndarray) -> float | None:
+    def score(rows: slice) -> float | None:
         try:
-            value = float(metric(solution.truth[rows], predictions[rows]))
+            value = float(metric(truth[rows], predictions[rows]))
         except ValueError:
             return None
         return value if math.isfinite(value) else None
 
-    return score(solution.public), score(~solution.public)
+    return score(slice(0, n_public)), score(slice(n_public, None))

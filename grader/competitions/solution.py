@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -26,9 +26,23 @@ class Solution:
     ids: np.ndarray  # sorted ascending, int64
     truth: np.ndarray  # class index per id, int64
     public: np.ndarray  # bool per id: counts on the public leaderboard
+    _usage_order: tuple | None = field(default=None, repr=False, compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def usage_order(self) -> tuple[np.ndarray, int, np.ndarray]:
+        """(row order with the public rows first, number of public rows, truth in that order), computed once.
+
+        Scoring gathers the predictions once in this order and then scores two slices,
+        instead of selecting public and private rows with masks four times.
+        """
+        if self._usage_order is None:
+            public = np.flatnonzero(self.public)
+            order = np.concatenate([public, np.flatnonzero(~self.public)])
+            self._usage_order = (order, len(public), self.truth[order])
+        return self._usage_order
 
 
 def solution_from_splits(splits) -> Solution:

@@ -34,6 +34,7 @@ _INTEGER = re.compile(r"\s*[+-]?\d+\s*")
 # pandas reads "2.0" or "2e0" into an int64 column; the fast path leaves any first cell
 # (the id) that is not plain digits to the exact path.
 _FIRST_CELL_NOT_DIGITS = re.compile(rb"(?m)^[^,\n]*[^0-9,\r\n]")
+_PLAIN = b"0123456789,\r\n"
 
 
 @dataclass
@@ -65,7 +66,9 @@ class SubmissionSpec:
         n = len(self.ids)
         if n and self.ids[-1] - self.ids[0] + 1 == n:  # contiguous ids (the usual 1..n): O(n)
             positions = ids - self.ids[0]
-            return np.where((positions >= 0) & (positions < n), positions, -1)
+            if len(positions) and (positions.min() < 0 or positions.max() >= n):
+                positions = np.where((positions >= 0) & (positions < n), positions, -1)
+            return positions
         found = np.clip(np.searchsorted(self.ids, ids), 0, max(n - 1, 0))
         return np.where(n and self.ids[found] == ids, found, -1) if n else np.full(len(ids), -1)
 
@@ -147,13 +150,15 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
     import pandas as pd
 
     text_start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    first_line, _newline, body = text_start.partition(b"\n")
-    if first_line.rstrip(b"\r") != spec.header.encode("utf-8"):
+    header_end = text_start.find(b"\n")
+    header = spec.header.encode("utf-8")
+    if (text_start[:header_end] if header_end >= 0 else text_start).rstrip(b"\r") != header:
         return None
     if spec.prediction_kind == "label" and spec.label_format == "index":
-        if body.translate(None, b"0123456789,\r\n"):  # anything but digits: let the exact path judge
+        # Anything but digits, commas and line ends (a sign, a space, a quote, "3.0") goes to the exact path.
+        if text_start.translate(None, _PLAIN) != header.translate(None, _PLAIN):
             return None
-    elif _FIRST_CELL_NOT_DIGITS.search(body):
+    elif _FIRST_CELL_NOT_DIGITS.search(text_start, header_end + 1):
         return None
     dtypes: dict[str, object] = {spec.id_column: np.int64}
     for column in spec.target_columns:
@@ -164,13 +169,13 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
     try:
         frame = pd.read_csv(io.BytesIO(text_start), dtype=dtypes, index_col=False, engine="c",
                             encoding="utf-8", encoding_errors="strict",
-                            na_filter=spec.prediction_kind != "label", keep_default_na=True)
+                            na_filter=spec.prediction_kind != "label", keep_default_na=True, low_memory=False)
     except Exception:  # anything pandas dislikes is diagnosed exactly below
         return None
     if list(frame.columns) != [spec.id_column, *spec.target_columns] or len(frame) != len(spec.ids):
         return None
     positions = spec.positions(frame[spec.id_column].to_numpy())
-    if (positions < 0).any() or np.bincount(positions, minlength=len(spec.ids)).max(initial=0) > 1:
+    if len(positions) and positions.min() < 0:
         return None
     if spec.prediction_kind == "label":
         column = frame[spec.target_columns[0]]
@@ -188,8 +193,12 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
             return None
         if spec.prediction_kind == "probability":
             values = values[:, 0]
-    aligned = np.empty_like(values)
+    # As many rows as ids, all known: a repeated id leaves some id without a row, which
+    # the sentinel (-1: never a valid label or probability) shows.
+    aligned = np.full(values.shape, -1, dtype=values.dtype)
     aligned[positions] = values
+    if (aligned < 0).any():
+        return None
     return ParsedSubmission(predictions=aligned)
 
 
@@ -207,7 +216,8 @@ def _exact_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission:
         raise SubmissionError(f"The header of {FILENAME} must be exactly '{spec.header}' "
                               f"(as in sample_submission.csv). Got '{got}'.")
     n_ids = len(spec.ids)
-    first_row = np.zeros(n_ids, dtype=np.int64)  # data row where each id was first seen (0: not yet)
+    first_row = [0] * n_ids  # data row where each id was first seen (0: not yet)
+    position_of = _position_lookup(spec)
     values: list = []
     positions: list[int] = []
     row = 0
@@ -224,11 +234,11 @@ def _exact_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission:
         if len(cells) != len(header):
             raise SubmissionError(f"Row {row} of {FILENAME} has {len(cells)} cells; it must have "
                                   f"{len(header)} ('{spec.header}').")
-        position = _check_id(cells[0], row, spec, first_row)
+        position = _check_id(cells[0], row, spec, first_row, position_of)
         positions.append(position)
         values.append(_check_targets(cells[1:], row, spec))
     if row != n_ids:
-        missing = spec.ids[np.flatnonzero(first_row == 0)[0]] if (first_row == 0).any() else None
+        missing = spec.ids[first_row.index(0)] if 0 in first_row else None
         detail = f" (id {missing} is missing)" if missing is not None else ""
         raise SubmissionError(f"{FILENAME} has {row} rows; it must have {n_ids}, one for each id "
                               f"of sample_submission.csv{detail}.")
@@ -264,10 +274,28 @@ def _bad_cell(column: str, what: str, cell: str, row: int) -> SubmissionError:
     return SubmissionError(f"The '{column}' column of {FILENAME} must be {what}. Got {got} in row {row}.")
 
 
-def _check_id(cell: str, row: int, spec: SubmissionSpec, first_row: np.ndarray) -> int:
-    if not _INTEGER.fullmatch(cell):
+def _position_lookup(spec: SubmissionSpec):
+    """id -> index in spec.ids (-1 if unknown), in plain Python: this path runs once per row."""
+    ids = spec.ids.tolist()
+    if ids and ids[-1] - ids[0] + 1 == len(ids):
+        low, n = ids[0], len(ids)
+        return lambda value: value - low if 0 <= value - low < n else -1
+    table = {value: index for index, value in enumerate(ids)}
+    return lambda value: table.get(value, -1)
+
+
+def _as_int(cell: str) -> int | None:
+    """The integer a cell holds ("7", " +7 "), or None ("7.0", "", "seven", "٧")."""
+    if cell.isascii() and cell.isdigit():  # the common case, without a regex
+        return int(cell)
+    return int(cell) if _INTEGER.fullmatch(cell) and cell.isascii() else None
+
+
+def _check_id(cell: str, row: int, spec: SubmissionSpec, first_row: list[int], position_of) -> int:
+    value = _as_int(cell)
+    if value is None:
         raise _bad_cell(spec.id_column, "an integer id", cell, row)
-    position = int(spec.positions(np.array([int(cell)]))[0])
+    position = position_of(value)
     if position < 0:
         raise _bad_cell(spec.id_column, "an id from sample_submission.csv", cell, row)
     if first_row[position]:
@@ -282,9 +310,10 @@ def _check_targets(cells: list[str], row: int, spec: SubmissionSpec) -> list:
         column, cell = spec.target_columns[0], cells[0]
         if spec.label_format == "index":
             what = f"an integer in 0..{len(spec.class_names) - 1}"
-            if not _INTEGER.fullmatch(cell) or not 0 <= int(cell) < len(spec.class_names):
+            value = _as_int(cell)
+            if value is None or not 0 <= value < len(spec.class_names):
                 raise _bad_cell(column, what, cell, row)
-            return [int(cell)]
+            return [value]
         if cell not in spec.class_names:
             raise _bad_cell(column, "one of " + ", ".join(spec.class_names), cell, row)
         return [spec.class_names.index(cell)]
