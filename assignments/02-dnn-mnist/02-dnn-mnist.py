@@ -61,7 +61,11 @@ def prepare(images):
     return images.reshape(len(images), -1).astype("float32") / 255.0
 
 
-x_train, y_train = prepare(splits.x_train), keras.utils.to_categorical(splits.y_train, NUM_CLASSES)
+# `validation_split` below holds out the *last* 10 % of the training set: shuffle first,
+# so that the held-out part has every digit, not only the last ones.
+order = np.random.default_rng(0).permutation(len(splits.x_train))
+x_train = prepare(splits.x_train[order])
+y_train = keras.utils.to_categorical(splits.y_train[order], NUM_CLASSES)
 x_test, y_test = prepare(splits.x_public), keras.utils.to_categorical(splits.y_public, NUM_CLASSES)
 print("train:", x_train.shape, y_train.shape)
 print("test: ", x_test.shape, y_test.shape)
