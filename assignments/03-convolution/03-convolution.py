@@ -43,8 +43,9 @@ import math
 
 import numpy as np
 import matplotlib.pyplot as plt
+import tensorflow as tf  # only to compare your functions with TensorFlow's
 
-from grader.datasets import load_splits
+print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devices("GPU")))
 
 # %% [markdown]
 # ## 1. What a convolution computes
@@ -202,8 +203,6 @@ assert conv2d(image.reshape(1, 4, 4, 1), kernel.reshape(2, 2, 1, 1), padding="sa
 assert conv2d(image.reshape(1, 4, 4, 1), kernel.reshape(2, 2, 1, 1), stride=2).shape == (1, 2, 2, 1), \
     "stride 2 on the 4x4 image gives a 2x2 feature map"
 ### BEGIN HIDDEN TESTS
-import tensorflow as tf
-
 _x = np.random.default_rng(3).normal(size=(2, 7, 6, 3))
 _w = np.random.default_rng(4).normal(size=(2, 3, 3, 4))
 for _padding, _stride in [("VALID", (1, 1)), ("SAME", (2, 2)), ("SAME", (1, 2))]:
@@ -221,6 +220,8 @@ for _padding, _stride in [("VALID", (1, 1)), ("SAME", (2, 2)), ("SAME", (1, 2))]
 # The same small kernel, slid over the whole image, finds the edge wherever it is.
 
 # %%
+from grader.datasets import load_splits  # the kit's loader: local files, no download
+
 splits = load_splits("mnist")
 digit = splits.x_train[7].astype(np.float64) / 255.0
 edge_kernels = {

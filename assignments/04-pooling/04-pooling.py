@@ -39,8 +39,9 @@ import math
 
 import numpy as np
 import matplotlib.pyplot as plt
+import tensorflow as tf  # only to compare your functions with TensorFlow's
 
-from grader.datasets import load_splits
+print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devices("GPU")))
 
 # %% [markdown]
 # ## 1. Max pooling (최대 풀링)
@@ -141,8 +142,6 @@ assert max_pool2d(np.zeros((2, 6, 6, 3))).shape == (2, 3, 3, 3), "pooling keeps 
 assert max_pool2d(feature_map.reshape(1, 4, 4, 1), stride=1).shape == (1, 3, 3, 1), \
     "windows of 2 with stride 1 on a 4x4 map: 3x3 windows"
 ### BEGIN HIDDEN TESTS
-import tensorflow as tf
-
 _x = np.random.default_rng(5).normal(size=(2, 7, 5, 3))
 for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")]:
     _want = tf.nn.max_pool2d(_x, _pool, _stride, _padding).numpy()
@@ -159,6 +158,8 @@ for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")
 # feature is.
 
 # %%
+from grader.datasets import load_splits  # the kit's loader: local files, no download
+
 splits = load_splits("mnist")
 digit = splits.x_train[7].astype(np.float64).reshape(1, 28, 28, 1) / 255.0
 once = max_pool2d(digit)
@@ -216,8 +217,6 @@ ones = np.ones((1, 3, 3, 1))
 assert np.allclose(avg_pool2d(ones, padding="same"), 1.0), \
     "with 'same' padding, the average must count only the cells that exist (a map of ones stays ones)"
 ### BEGIN HIDDEN TESTS
-import tensorflow as tf
-
 _maps = np.random.default_rng(6).normal(size=(2, 7, 5, 3))
 for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")]:
     _want = tf.nn.avg_pool2d(_maps, _pool, _stride, _padding).numpy()

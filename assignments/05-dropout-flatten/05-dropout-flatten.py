@@ -37,11 +37,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up
 
 import numpy as np
 import matplotlib.pyplot as plt
+import tensorflow as tf  # only to compare your functions with TensorFlow's
 
-from grader.datasets import load_splits
-
-splits = load_splits("mnist")
-digit = splits.x_train[7].astype(np.float64) / 255.0
+print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devices("GPU")))
 
 # %% [markdown]
 # ## 1. Dropout (드롭아웃)
@@ -115,6 +113,11 @@ assert np.allclose(dropout(_x, 0.4, True, seed=7), _x * _keep / 0.6)
 # the image is untouched. Each training step draws a new mask.
 
 # %%
+from grader.datasets import load_splits  # the kit's loader: local files, no download
+
+splits = load_splits("mnist")
+digit = splits.x_train[7].astype(np.float64) / 255.0
+
 fig, axes = plt.subplots(1, 4, figsize=(12, 3))
 panels = [(digit, "input"),
           (dropout(digit, 0.5, training=True, seed=1), "training, seed 1"),
