@@ -170,7 +170,8 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
     if list(frame.columns) != [spec.id_column, *spec.target_columns] or len(frame) != len(spec.ids):
         return None
     submitted_ids = frame[spec.id_column].to_numpy()
-    if not _ids_written_as_plain_digits(text_start, header_end, submitted_ids):
+    only_digits = spec.prediction_kind == "label" and spec.label_format == "index"  # checked above
+    if not only_digits and not _ids_written_as_plain_digits(text_start, header_end, submitted_ids):
         return None
     positions = spec.positions(submitted_ids)
     if len(positions) and positions.min() < 0:
