@@ -282,6 +282,13 @@ assert conv2d_params(5, 2, 3, 7, use_bias=False) == _layer.count_params()
 ### END HIDDEN TESTS
 
 # %% [markdown]
+# ## The receptive field (수용 영역)
+#
+# Each value of a feature map depends on a small patch of the layer's input only: for a
+# 3×3 convolution, a 3×3 patch. That patch, traced back to the input image, is the
+# value's **receptive field (수용 영역)**. A layer stacked on top of another sees a patch
+# of the first layer's feature map, and so, through it, a larger patch of the image.
+#
 # ## Question — why convolution?
 #
 # In a few sentences: (a) a `Dense(32)` layer on a 28×28 image has 25,120 parameters and

@@ -26,7 +26,7 @@ def test_dropout_inference_is_identity(student, rng):
         x = rng.normal(size=(int(rng.integers(1, 6)), int(rng.integers(2, 40))))
         got = np.asarray(student.dropout(x, rate, False, seed=seeded_random_seed(rng)))
         assert got.shape == x.shape, "dropout must keep the shape of its input"
-        assert np.allclose(got, x, rtol=1e-12, atol=0), \
+        assert np.allclose(got, x, rtol=1e-6, atol=0), \
             f"at inference (training=False) dropout must return x unchanged (rate {rate:.2f})"
 
 
@@ -40,7 +40,7 @@ def test_dropout_exact_for_seed(student, rng):
         want = np.where(keep, x / (1 - rate), 0.0)
         got = np.asarray(student.dropout(x, rate, True, seed=seed))
         assert got.shape == want.shape, "dropout must keep the shape of its input"
-        assert np.allclose(got, want, rtol=1e-9, atol=1e-12), \
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-9), \
             ("dropout(x, rate, True, seed) must keep exactly the values where "
              "np.random.default_rng(seed).random(x.shape) >= rate, divided by 1 - rate")
 
@@ -70,7 +70,7 @@ def test_dropout_rescales_kept_values(student, rng):
         got = np.asarray(student.dropout(x, rate, True, seed=seeded_random_seed(rng)))
         kept = got != 0
         assert kept.any(), f"dropout with rate {rate:.2f} dropped every value"
-        assert np.allclose(got[kept], x[kept] / (1 - rate), rtol=1e-9), \
+        assert np.allclose(got[kept], x[kept] / (1 - rate), rtol=1e-6), \
             f"in training, the kept values must be divided by 1 - rate ({rate:.2f})"
 
 
