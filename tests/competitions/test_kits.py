@@ -124,6 +124,11 @@ def test_shipped_kits_are_complete(course, name):
 
     shutil.copytree(SHIPPED / name, course.path("competitions", name))
     cfg = load_competition(course, name)
+    import tomllib
+
+    from grader.competitions.config import KEYS
+
+    assert set(tomllib.loads((SHIPPED / name / "competition.toml").read_text())) == set(KEYS)
     assert cfg.overview_md and cfg.evaluation_md and cfg.data_md and cfg.title
     assert cfg.deadline.tzinfo is not None and cfg.kind == "predictions"
     from grader.datasets import get_dataset
