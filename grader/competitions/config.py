@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 if sys.version_info >= (3, 11):
@@ -48,6 +49,8 @@ KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "score_late": ((bool,), True, "Accept and score late submissions (shown to the team, never ranked)."),
     "budget_seconds": ((int,), 0, "Code competitions: training and prediction time of one notebook."),
     "max_file_mb": ((int, float), 50, "Largest submission file, in MB (checked before reading it)."),
+    "image_folder": ((str,), "", "dataset = \"image-folder\": the folder of class sub-folders (relative to this file)."),
+    "test_fraction": ((float,), 0.2, "dataset = \"image-folder\" without test/: share of images held out for testing."),
 }
 
 
@@ -76,6 +79,8 @@ class CompetitionConfig:
     score_late: bool
     budget_seconds: int
     max_file_mb: float
+    image_folder: str
+    test_fraction: float
     folder: Path
     overview_md: str = ""
     evaluation_md: str = ""
@@ -149,8 +154,15 @@ def parse_competition(raw: dict[str, Any], *, folder: Path, course=None) -> Comp
         seed = course.get("data", "split_seed") if course else 2026
     values["start"] = _aware(values["start"], zone, "start", path)
     values["deadline"] = _aware(values["deadline"], zone, "deadline", path)
+    if values["dataset"] == "image-folder" and not values["image_folder"]:
+        raise CompetitionError(f"{path}: dataset = \"image-folder\" needs 'image_folder', the folder with one "
+                               "sub-folder of images per class.")
     class_names = values["class_names"]
-    if class_names is None:
+    if class_names is None and values["dataset"] == "image-folder":
+        from grader.competitions.image_folder import folder_class_names
+
+        class_names = folder_class_names(SimpleNamespace(folder=folder, image_folder=values["image_folder"]))
+    elif class_names is None:
         class_names = _dataset_class_names(values["dataset"], course, path)
     cfg = CompetitionConfig(
         name=folder.name, folder=folder, timezone=timezone, split_seed=int(seed),
@@ -217,6 +229,8 @@ def _check(cfg: CompetitionConfig, path: Path) -> None:
         fail(f"'max_file_mb' must be positive, got {cfg.max_file_mb}.")
     if cfg.start is not None and cfg.start >= cfg.deadline:
         fail("'start' must be before 'deadline'.")
+    if not 0.0 < cfg.test_fraction < 1.0:
+        fail(f"'test_fraction' must be between 0 and 1 (exclusive), got {cfg.test_fraction}.")
     if cfg.kind == "code" and cfg.budget_seconds <= 0:
         fail("a code competition needs 'budget_seconds' (training and prediction time of one notebook).")
     metric = METRICS[cfg.metric]

@@ -33,10 +33,15 @@ __all__ = ["release_kit", "build_kit", "list_competitions", "render_readme", "sa
 
 def release_kit(course, name: str) -> Path:
     """Build the starter kit of competition ``name``; return the zip's path."""
-    from grader.datasets import load_splits
-
     cfg = load_competition(course, name)
-    splits = load_splits(cfg.dataset, course=course, seed=cfg.split_seed, public_fraction=cfg.public_fraction)
+    if cfg.dataset == "image-folder":
+        from grader.competitions.image_folder import image_folder_splits
+
+        splits = image_folder_splits(cfg)
+    else:
+        from grader.datasets import load_splits
+
+        splits = load_splits(cfg.dataset, course=course, seed=cfg.split_seed, public_fraction=cfg.public_fraction)
     return build_kit(cfg, splits, course.path("release"))
 
 

@@ -128,7 +128,8 @@ def test_shipped_kits_are_complete(course, name):
 
     from grader.competitions.config import KEYS
 
-    assert set(tomllib.loads((SHIPPED / name / "competition.toml").read_text())) == set(KEYS)
+    image_folder_only = {"image_folder", "test_fraction"}
+    assert set(tomllib.loads((SHIPPED / name / "competition.toml").read_text())) == set(KEYS) - image_folder_only
     assert cfg.overview_md and cfg.evaluation_md and cfg.data_md and cfg.title
     assert cfg.deadline.tzinfo is not None and cfg.kind == "predictions"
     from grader.datasets import get_dataset
@@ -142,3 +143,41 @@ def test_shipped_kits_are_complete(course, name):
                 "dogs-vs-cats": ("id", ["label"], "log_loss"),
                 "shapes-challenge": ("id", ["label"], "f1_macro_score")}.get(name, ("id", ["label"], "accuracy_score"))
     assert (cfg.id_column, cfg.target_columns, cfg.metric) == expected
+
+
+def test_a_sixth_competition_from_a_folder_of_images(course, tmp_path):
+    """docs/competitions.md's recipe: class sub-folders + competition.toml -> kit, solution, scoring."""
+    from grader.competitions.kits import release_kit
+    from grader.competitions.submit import submit_file
+    from grader.competitions.teams import add_team
+    from grader.store import Store
+
+    from .conftest import NOW
+
+    folder = course.path("competitions", "flowers")
+    for label, name in enumerate(["rose", "daisy", "tulip"]):
+        (folder / "images" / name).mkdir(parents=True)
+        for i in range(10):
+            Image.new("RGB", (12, 12), (label * 80, i * 20, 50)).save(folder / "images" / name / f"{name}_{i}.png")
+    (folder / "competition.toml").write_text(
+        'title = "Flowers"\ndataset = "image-folder"\nimage_folder = "images"\nmetric = "f1_macro_score"\n'
+        'label_format = "name"\ntest_fraction = 0.3\ndeadline = 2026-12-18T23:59:00+09:00\n')
+    (folder / "overview.md").write_text("Name the flower.")
+    cfg = load_competition(course, "flowers")
+    assert cfg.class_names == ["daisy", "rose", "tulip"]  # sorted, as Keras orders folders
+    files = read_zip(release_kit(course, "flowers"))
+    tests = [n for n in files if n.startswith("flowers/test/")]
+    assert len(tests) == 9 and all(Path(n).stem.isdigit() for n in tests)  # 30 % of 30, named by id
+    assert sum(n.startswith("flowers/train/rose/") for n in files) == 7
+    assert not any(name in n for n in tests for name in ("rose", "daisy", "tulip"))
+    solution = load_solution(cfg)
+    store = Store.open(course)
+    add_team(store, cfg, name="petals", members=["s1"])
+    answer = course.path("release", "flowers", "answer.csv")
+    answer.write_text("id,label\n" + "".join(f"{i},{cfg.class_names[t]}\n" for i, t in zip(solution.ids, solution.truth)))
+    row = submit_file(course, store, "flowers", answer, team="petals", now=NOW)
+    assert row.status == "scored"
+    with pytest.raises(CompetitionError, match=r"needs 'image_folder'"):
+        (folder / "competition.toml").write_text('title = "x"\ndataset = "image-folder"\nmetric = "accuracy_score"\n'
+                                                  'deadline = 2026-12-18T23:59:00+09:00\n')
+        load_competition(course, "flowers")
