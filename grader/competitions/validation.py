@@ -151,6 +151,9 @@ def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
     header = spec.header.encode("utf-8")
     if (text_start[:header_end] if header_end >= 0 else text_start).rstrip(b"\r") != header:
         return None
+    # Exactly one comma between cells: pandas would quietly drop a trailing comma on every row.
+    if text_start.count(b",") != (len(spec.ids) + 1) * len(spec.target_columns):
+        return None
     if spec.prediction_kind == "label" and spec.label_format == "index":
         # Anything but digits, commas and line ends (a sign, a space, a quote, "3.0") goes to the exact path.
         if text_start.translate(None, _PLAIN) != header.translate(None, _PLAIN):
