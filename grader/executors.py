@@ -15,6 +15,7 @@ connections, TensorFlow threads) inherited from the parent.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import concurrent.futures.process
 import multiprocessing
 import os
 from typing import Any, Callable, Iterable, Iterator, Protocol
@@ -73,3 +74,119 @@ class LocalPoolExecutor:
 
 
 BrokenExecutor = cf.process.BrokenProcessPool
+
+
+# --- Dask distributed: the same three methods on a ``distributed.Client`` ---------------------------
+
+CONNECT_TIMEOUT_S = 5
+
+
+def job_key(target: str, owner: str, sha256: str, attempt: int) -> str:
+    """The Dask task key of one grading job: the store's job key plus the attempt.
+
+    Deterministic, so the scheduler's dashboard and logs name the job, and a job
+    that two parents submit at once is computed once.
+    """
+    return f"grade-{target}-{owner}-{sha256[:16]}-attempt{attempt}"
+
+
+def submit_job(executor: Executor, key: str, fn: Callable, *args: Any) -> cf.Future:
+    """Submit under ``key`` where the executor names its tasks (Dask); plain ``submit`` elsewhere."""
+    if getattr(executor, "keyed", False):
+        return executor.submit(fn, *args, key=key)
+    return executor.submit(fn, *args)
+
+
+class DaskExecutor:
+    """Grading jobs on a Dask cluster: ``DaskExecutor("tcp://host:8786")`` or ``DaskExecutor(client)``.
+
+    The job function is the one the local pool runs, so the sandbox runs on the
+    worker exactly as it does locally; the results come back to the parent,
+    which alone writes the store. Tasks are submitted with ``retries=0``: a
+    student's timeout or crash is a verdict returned as data, never a reason to
+    run again. A worker that dies mid-task is a different matter: the scheduler
+    re-runs its tasks elsewhere (up to ``distributed.scheduler.allowed-failures``
+    times, then the future raises ``KilledWorker`` and the job is ``crashed``).
+    Since the parent saves each future's result once, a re-run is recorded once.
+
+    With ``gpu=True`` every task asks for one ``GPU`` resource: start GPU
+    workers with ``--resources GPU=1 --nthreads 1`` and their own
+    ``CUDA_VISIBLE_DEVICES``, and each runs one job at a time on its own card.
+    """
+
+    keyed = True
+
+    def __init__(self, address_or_client: Any, *, gpu: bool = False, connect_timeout: float = CONNECT_TIMEOUT_S):
+        from distributed import Client
+
+        self.gpu = gpu
+        if isinstance(address_or_client, Client):
+            self.client, self._own_client = address_or_client, False
+        else:
+            self.client, self._own_client = connect(str(address_or_client), timeout=connect_timeout), True
+
+    def submit(self, fn: Callable, *args: Any, key: str | None = None) -> Any:
+        options: dict[str, Any] = {"pure": False, "retries": 0}
+        if key is not None:
+            options["key"] = key
+        if self.gpu:
+            options["resources"] = {"GPU": 1}
+        return self.client.submit(fn, *args, **options)
+
+    def as_completed(self, futures: Iterable[Any]) -> Iterator[Any]:
+        from distributed import as_completed
+
+        return iter(as_completed(list(futures), loop=self.client.loop))
+
+    def gpu_workers(self) -> int:
+        """How many connected workers offer a ``GPU`` resource."""
+        workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+        return sum(1 for info in workers.values() if info.get("resources", {}).get("GPU", 0) >= 1)
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+
+    def __enter__(self) -> "DaskExecutor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def connect(address: str, *, timeout: float = CONNECT_TIMEOUT_S):
+    """A ``distributed.Client`` on ``address``, or one line saying why not and what to do."""
+    from distributed import Client
+
+    from grader.errors import ExecutorError
+
+    try:
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as exc:  # refused, timed out, not a Dask scheduler, malformed address
+        detail = " ".join(str(exc).split()).rstrip(".") or type(exc).__name__
+        raise ExecutorError(f"Cannot reach the Dask scheduler at {address}: {detail}. "
+                            "Start one with 'dask scheduler' or fix [executor] cluster.") from None
+
+
+def make_executor(course, *, cluster: str | None = None, workers: int | None = None) -> Executor:
+    """The executor ``grader score`` uses: Dask when ``--cluster`` or ``[executor] cluster`` names a
+    scheduler, else the local process pool with ``workers`` (default: :func:`default_workers`).
+
+    On a cluster, jobs ask for a GPU when ``[sandbox] gpu`` is ``on``, or when it
+    is ``auto`` and a connected worker offers a ``GPU`` resource.
+    """
+    address = cluster or (course.get("executor", "cluster") if course is not None else "")
+    if address:
+        executor = DaskExecutor(address)
+        gpu_setting = course.get("sandbox", "gpu") if course is not None else "auto"
+        gpu_workers = executor.gpu_workers()
+        if gpu_setting == "on" and gpu_workers == 0:
+            executor.close()
+            from grader.errors import ExecutorError
+
+            raise ExecutorError(f"[sandbox] gpu is 'on' but no worker of the Dask scheduler at {address} offers a GPU. "
+                                "Start GPU workers with 'dask worker ADDRESS --resources GPU=1 --nthreads 1', "
+                                "or set [sandbox] gpu = \"auto\".")
+        executor.gpu = gpu_setting == "on" or (gpu_setting == "auto" and gpu_workers > 0)
+        return executor
+    return LocalPoolExecutor(workers or default_workers(course))

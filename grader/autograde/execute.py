@@ -101,29 +101,23 @@ def error_output(ename: str, evalue: str):
 
 def make_kernel_manager(*, sandbox: bool, limits=None, job_dir: Path, kernel_name: str = "python3"):
     """The kernel manager: the sandbox's when ``sandbox`` is on, jupyter_client's otherwise."""
+    # Async managers only: nbclient polls the kernel's liveness and the cell's timeout on one event
+    # loop, which a blocking client would stall forever once the kernel is dead.
     if sandbox:
         from grader.sandbox import SandboxedKernelManager
 
-        return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=Path(job_dir))
-    from jupyter_client import KernelManager
+        return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=str(job_dir))
+    from jupyter_client import AsyncKernelManager
 
-    return KernelManager(kernel_name=kernel_name)
+    return AsyncKernelManager(kernel_name=kernel_name)
 
 
 def _death_reason(km) -> str:
-    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``."""
-    for attribute in ("exceeded", "termination_reason", "limit_exceeded"):
-        value = getattr(km, attribute, None)
-        value = value() if callable(value) else value
-        if value:
-            text = str(value).lower()
-            if "memory" in text or "oom" in text:
-                return "memory_limit"
-            if "time" in text or "wall" in text:
-                return "timeout"
-            if "pids" in text or "process" in text:
-                return "crashed"
-    return "crashed"
+    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``.
+
+    The sandbox knows only after the job was ended, so ask after :func:`_shutdown`.
+    """
+    return "memory_limit" if getattr(km, "memory_limit_hit", False) else "crashed"
 
 
 def _client_class():
@@ -182,6 +176,9 @@ def execute(notebook, *, job_dir: Path, cell_seconds: float, notebook_seconds: f
             failed_at = failed_at if failed_at is not None else _first_unrun(notebook, report)
     finally:
         _shutdown(km)
+    if report.status == "crashed" and _death_reason(km) == "memory_limit":
+        report.status = "memory_limit"
+        report.message = report.message.replace("the kernel died", "the kernel went over the memory limit")
     if failed_at is not None:
         _fail_remaining(notebook, failed_at, report)
     report.output_truncated = bool(client.truncated)
@@ -212,8 +209,7 @@ def _run_cells(client, notebook, report, replies, cell_seconds, deadline, CellTi
             return index
         except DeadKernelError:
             report.status = _death_reason(km)
-            report.message = (f"the kernel died in cell {index + 1}"
-                              + (" (over the memory limit)" if report.status == "memory_limit" else ""))
+            report.message = f"the kernel died in cell {index + 1}"
             _record_cell(report, cell, index, began, ok=False)
             return index
         reply = replies.get(index, {})
@@ -255,7 +251,12 @@ def _run_silently(client, code: str, seconds: float):
 
     cell = new_code_cell(code)
     client.timeout = max(5, int(seconds))
-    client.execute_cell(cell, -1, store_history=False)
+    # nbclient writes the executed cell back at its index: lend it a place at the end, then take it back.
+    client.nb.cells.append(cell)
+    try:
+        client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
+    finally:
+        client.nb.cells.pop()
     return cell
 
 
@@ -275,15 +276,18 @@ def _probe_guard(client, seconds: float) -> list[str]:
 
 
 def _shutdown(km) -> None:
-    try:
+    """Stop the kernel and (the sandbox's manager does this) kill every process of its job."""
+    from jupyter_core.utils import ensure_async, run_sync
+
+    async def stop():
         if km.has_kernel:
-            km.shutdown_kernel(now=True)
+            await ensure_async(km.shutdown_kernel(now=True))
+
+    try:
+        run_sync(stop)()
     except Exception:
-        pass
-    cleanup = getattr(km, "cleanup_resources", None)
-    if callable(cleanup):
         try:
-            cleanup()
+            run_sync(lambda: ensure_async(km.cleanup_resources()))()
         except Exception:
             pass
 

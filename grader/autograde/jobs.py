@@ -146,7 +146,7 @@ def run(course, store, specs: list[JobSpec], *, executor, sandbox: bool = True, 
     A worker process that dies takes the pool's other futures with it: those
     jobs are resubmitted once on a fresh pool; a job lost twice is ``crashed``.
     """
-    from grader.executors import BrokenExecutor
+    from grader.executors import BrokenExecutor, job_key, submit_job
 
     if not specs:
         return []
@@ -156,8 +156,9 @@ def run(course, store, specs: list[JobSpec], *, executor, sandbox: bool = True, 
     losses: dict[int, int] = {}
     pending = list(specs)
     while pending:
-        futures = {executor.submit(grade_job, str(course.root), s.assignment, s.student, s.notebook_path, sandbox,
-                                   test_mode, s.sha256, dues[s.assignment]): s for s in pending}
+        futures = {submit_job(executor, job_key(s.assignment, s.student, s.sha256, s.attempt), grade_job,
+                              str(course.root), s.assignment, s.student, s.notebook_path, sandbox,
+                              test_mode, s.sha256, dues[s.assignment]): s for s in pending}
         pending = []
         broken = False
         for future in executor.as_completed(futures):

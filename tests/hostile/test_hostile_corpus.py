@@ -1,0 +1,80 @@
+"""Every hostile or broken notebook: the grader survives, grades the rest, gives no unearned points,
+leaves no process behind and records a status that says what happened."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cases import CASES, DAEMON_SECONDS, JUDGE_MARKER, SECRET_VALUE
+from course_factory import ASSIGNMENT
+
+pytestmark = pytest.mark.slow
+
+
+def test_corpus_has_at_least_25_hostile_cases():
+    hostile = [name for name in CASES if name not in ("honest_solution", "released_stub")]
+    assert len(hostile) >= 25
+
+
+def test_every_submission_was_graded(graded_corpus):
+    assert set(graded_corpus["results"]) == set(CASES)
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_verdict(graded_corpus, name):
+    _make, statuses, max_total = CASES[name]
+    result = graded_corpus["results"][name]
+    assert result["status"] in statuses, f"{name}: {result['status']} ({result['message']})"
+    assert result["total"] <= max_total + 1e-9, f"{name}: {result['total']} > {max_total} ({result['message']})"
+    if name in ("honest_solution", "released_stub"):
+        assert result["total"] == max_total
+
+
+def test_honest_part_still_earns_its_points(graded_corpus):
+    """A notebook that attacks in one cell still gets what its honest cell earned (no collateral zero)."""
+    for name in ("reads_gradebook", "opens_socket", "writes_outside_job_dir", "reads_environment", "fills_tmp"):
+        assert graded_corpus["results"][name]["total"] == 30, name
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_outputs_carry_no_secrets(graded_corpus, name):
+    path = graded_corpus["course"].path("autograded", name, ASSIGNMENT, f"{ASSIGNMENT}.ipynb")
+    if not path.is_file():
+        assert CASES[name][1] == {"invalid_notebook"}
+        return
+    text = path.read_text(encoding="utf-8")
+    assert JUDGE_MARKER not in text
+    assert SECRET_VALUE not in text
+    assert "CONNECTED" not in text
+    assert "WROTE" not in text
+    assert path.stat().st_size < 5 * 2**20, "output was not capped"
+
+
+def test_nothing_was_written_outside(graded_corpus):
+    course, outside = graded_corpus["course"], graded_corpus["outside"]
+    assert list(outside.iterdir()) == []
+    assert not course.path("pwned.txt").exists()
+    from nbgrader.api import Gradebook
+
+    with Gradebook(course.gradebook_url) as gb:  # still a valid gradebook
+        assert gb.find_assignment(ASSIGNMENT).name == ASSIGNMENT
+
+
+def test_no_process_left_behind(graded_corpus):
+    processes = graded_corpus["processes"]
+    assert f"sleep {DAEMON_SECONDS}" not in processes
+    assert "cnnkit-job-" not in processes
+    assert "grader.sandbox.launch" not in processes
+
+
+def test_every_verdict_is_in_the_store(graded_corpus):
+    from grader.autograde.jobs import latest_grades
+    from grader.store import Store
+
+    grades = {g.student_id: g for g in latest_grades(Store.open(graded_corpus["course"]), ASSIGNMENT)}
+    for name, result in graded_corpus["results"].items():
+        assert grades[name].status == result["status"]
+        assert grades[name].sandboxed is True
+    json.dumps({k: v["status"] for k, v in graded_corpus["results"].items()})
