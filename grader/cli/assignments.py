@@ -32,7 +32,8 @@ def release(ctx: click.Context, names: tuple[str, ...], all_: bool) -> None:
             raise AssignmentError(f"Unknown assignment or competition '{unknown[0]}'. Known: {known}.")
         wanted_assignments = [n for n in names if n in assignments]
         wanted_competitions = [n for n in names if n not in assignments]
-    for path in release_assignments(course, wanted_assignments):
+    # release_assignments() with no names releases every assignment: call it only with some.
+    for path in release_assignments(course, wanted_assignments) if wanted_assignments else []:
         click.echo(f"released {path.stem}: {path}")
     if wanted_competitions:
         from grader.competitions.kits import release_kit

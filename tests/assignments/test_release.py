@@ -99,6 +99,15 @@ def test_cli_release_again_and_errors(course):
     assert "\n" not in result.output.rstrip("\n")
 
 
+def test_releasing_a_competition_releases_no_assignment(course):
+    before = sorted(p.name for p in course.path("release").iterdir())
+    result = CliRunner().invoke(main, ["--course", str(course.root), "release", "shapes-challenge"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"released shapes-challenge: {course.path('release', 'shapes-challenge.zip')}\n"
+    after = sorted(p.name for p in course.path("release").iterdir())
+    assert sorted(set(after) - set(before)) in (["shapes-challenge.zip"], ["shapes-challenge", "shapes-challenge.zip"])
+
+
 @pytest.mark.slow
 def test_release_all_releases_what_it_can_and_names_what_it_skipped(course):
     from grader.competitions.config import list_competitions
