@@ -52,3 +52,7 @@ class TeamError(GraderError):
 
 class SiteError(GraderError):
     "The leaderboard site cannot be built or served."
+
+
+class ExecutorError(GraderError):
+    "The grading cluster (Dask scheduler) cannot be reached or used."

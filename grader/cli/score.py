@@ -14,11 +14,13 @@ from grader.cli import get_course, main
 @click.option("--student", "students", multiple=True, help="Only this student (repeatable).")
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parallel grading jobs (default: [executor] workers, else one per core).")
+@click.option("--cluster", metavar="ADDRESS", default=None,
+              help="Grade on this Dask scheduler (tcp://host:8786; default: [executor] cluster, else locally).")
 @click.option("--rescore", is_flag=True, help="Grade again what was already graded (adds a new grade; keeps the old).")
 @click.option("--no-sandbox", is_flag=True, help="Run student code without bubblewrap (never for real submissions).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
-def score(ctx, names, students, workers, rescore, no_sandbox, as_json):
+def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
     """Autograde notebooks and score pending competition files (resumable: only what is missing)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -37,14 +39,26 @@ def score(ctx, names, students, workers, rescore, no_sandbox, as_json):
 
     def planned(count: int) -> None:
         nonlocal task
-        task = progress.add_task("", total=count)
+        if count:
+            progress.start()  # only once there is work: an error before it prints one clean line
+            task = progress.add_task("", total=count)
 
     def finished(spec, result) -> None:
         progress.update(task, advance=1, description=f"{result.student}: {result.status}")
 
-    with progress:
-        summary = run_score(course, names=list(names), students=list(students), workers=workers, rescore=rescore,
-                            sandbox=not no_sandbox, on_planned=planned, on_result=finished)
+    executor = None
+    if cluster or course.get("executor", "cluster"):
+        from grader.executors import make_executor
+
+        executor = make_executor(course, cluster=cluster, workers=workers)
+    try:
+        with progress:
+            summary = run_score(course, names=list(names), students=list(students), workers=workers,
+                                rescore=rescore, sandbox=not no_sandbox, on_planned=planned, on_result=finished,
+                                executor=executor)
+    finally:
+        if executor is not None:
+            executor.close()
     if as_json:
         click.echo(json.dumps({"graded": [r.to_dict() | {"details": None} for r in summary.results],
                                "competitions": summary.competitions}, indent=2, default=str))
