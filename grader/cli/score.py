@@ -28,19 +28,18 @@ def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
     from grader.autograde.scoring import score as run_score
 
     course = get_course(ctx)
-    console = Console(stderr=True)
     if no_sandbox:
-        console.print("[bold red]Warning:[/] --no-sandbox: student code runs with your rights, unconfined. "
-                      "Grades are recorded as sandboxed=False.")
-    progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                        TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
-                        console=console, disable=as_json, transient=False)
-    task = None
+        click.echo("Warning: --no-sandbox: student code runs with your rights, unconfined. "
+                   "Grades are recorded as sandboxed=False.", err=True)
+    progress = task = None
 
     def planned(count: int) -> None:
-        nonlocal task
-        if count:
-            progress.start()  # only once there is work: an error before it prints one clean line
+        nonlocal progress, task
+        if count:  # only once there is work: an error before it prints one clean line
+            progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                                TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
+                                console=Console(stderr=True), disable=as_json, transient=False)
+            progress.start()
             task = progress.add_task("", total=count)
 
     def finished(spec, result) -> None:
@@ -52,11 +51,12 @@ def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
 
         executor = make_executor(course, cluster=cluster, workers=workers)
     try:
-        with progress:
-            summary = run_score(course, names=list(names), students=list(students), workers=workers,
-                                rescore=rescore, sandbox=not no_sandbox, on_planned=planned, on_result=finished,
-                                executor=executor)
+        summary = run_score(course, names=list(names), students=list(students), workers=workers,
+                            rescore=rescore, sandbox=not no_sandbox, on_planned=planned, on_result=finished,
+                            executor=executor)
     finally:
+        if progress is not None:
+            progress.stop()
         if executor is not None:
             executor.close()
     if as_json:

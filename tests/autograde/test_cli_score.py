@@ -1,0 +1,83 @@
+"""grader score / collect / export / feedback: one-line errors and the import of submissions."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+from click.testing import CliRunner
+
+from conftest import ASSIGNMENT, released_notebook
+from grader.cli import main
+
+
+def invoke(course, *args):
+    return CliRunner().invoke(main, ["--course", str(course.root), *args])
+
+
+def test_score_refuses_without_the_sandbox(course, monkeypatch):
+    import grader.sandbox.run
+
+    monkeypatch.setattr(grader.sandbox.run, "probe",
+                        lambda: [("bubblewrap", False, "not installed", "apt-get install bubblewrap"),
+                                 ("user namespaces", False, "not tested", "apt-get install bubblewrap")])
+    result = invoke(course, "score", ASSIGNMENT)
+    assert result.exit_code == 1
+    assert result.output == ("Error: The sandbox cannot run (bubblewrap: not installed). Fix: apt-get install "
+                             "bubblewrap; or pass --no-sandbox to run student code with your own rights "
+                             "(not for real submissions).\n")
+
+
+def test_score_names_an_unknown_assignment(course):
+    result = invoke(course, "score", "nope", "--no-sandbox")
+    assert result.exit_code == 1
+    warning, error = result.output.splitlines()
+    assert warning.startswith("Warning: --no-sandbox: student code runs with your rights")
+    assert error.startswith("Error: 'nope' is neither a released assignment nor a competition. "
+                            f"Released: {ASSIGNMENT} (run 'grader release nope'); competitions: ")
+
+
+def test_feedback_before_grading_is_one_line(course):
+    result = invoke(course, "feedback", "never-graded")
+    assert result.output == "Error: No grades for 'never-graded' yet. Run 'grader score never-graded' first.\n"
+
+
+def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
+    notebook = json.dumps(released_notebook(course))
+    folder = tmp_path / "incoming" / "frank" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / "mine.ipynb").write_text(notebook)
+    (folder / "timestamp.txt").write_text("2026-11-30 08:00:00.000000 UTC")
+    result = invoke(course, "collect", str(tmp_path / "incoming"))
+    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert course.path("submitted", "frank", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").read_text() == notebook
+    assert course.path("submitted", "frank", ASSIGNMENT, "timestamp.txt").read_text().startswith("2026-11-30 08:00:00")
+
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr(f"grace_12345_67890_{ASSIGNMENT}.ipynb", notebook)
+        zf.writestr("readme.txt", "not a notebook")
+    result = invoke(course, "collect", str(archive))
+    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert course.path("submitted", "grace", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").is_file()
+    again = invoke(course, "collect", str(archive))
+    assert again.output == "Collected 1 notebook(s) (0 new) into submitted/.\n"
+
+    from grader.store import Store
+    from grader.store.models import Submission
+
+    with Store.open(course).transaction() as session:
+        rows = session.query(Submission).filter_by(student_id="grace").all()
+        assert len(rows) == 1 and rows[0].kind == "assignment" and rows[0].target == ASSIGNMENT
+        assert Store.open(course).file_path(rows[0].sha256).read_text() == notebook
+
+
+def test_collect_refuses_what_it_cannot_read(course, tmp_path):
+    (tmp_path / "x.txt").write_text("hello")
+    result = invoke(course, "collect", str(tmp_path / "x.txt"))
+    assert result.output.startswith("Error: ") and "neither a folder nor a zip file" in result.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke(course, "collect", str(empty))
+    assert result.output == (f"Error: No submissions found in {empty}: expected STUDENT/ASSIGNMENT/*.ipynb or "
+                             f"<student>_..._<assignment>.ipynb for one of: {ASSIGNMENT}.\n")
