@@ -45,7 +45,8 @@ def _gradebook_rows(course) -> dict[tuple[str, str], dict]:
                 else:
                     penalty = submission.late_submission_penalty or 0.0
                     # Written answers (markdown cells) are graded by hand in the formgrader.
-                    manual = sum(g.score or 0.0 for g in submission.grades if g.cell.cell_type == "markdown")
+                    manual = sum(g.score or 0.0 for notebook in submission.notebooks for g in notebook.grades
+                                 if g.cell.cell_type == "markdown")
                     row.update(timestamp=submission.timestamp, raw_score=submission.score,
                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
                                manual_points=manual, submitted=True)

@@ -44,12 +44,13 @@ def test_outputs_carry_no_secrets(graded_corpus, name):
     if not path.is_file():
         assert CASES[name][1] == {"invalid_notebook"}
         return
-    text = path.read_text(encoding="utf-8")
+    assert path.stat().st_size < 5 * 2**20, "output was not capped"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    text = json.dumps([cell.get("outputs", []) for cell in cells])  # what the notebook printed
     assert JUDGE_MARKER not in text
     assert SECRET_VALUE not in text
     assert "CONNECTED" not in text
     assert "WROTE" not in text
-    assert path.stat().st_size < 5 * 2**20, "output was not capped"
 
 
 def test_nothing_was_written_outside(graded_corpus):
