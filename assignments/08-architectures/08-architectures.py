@@ -129,7 +129,7 @@ assert all(tuple(p.pool_size) == (3, 3) and tuple(p.strides) == (2, 2) for p in 
 #
 # VGG uses only 3×3 convolutions (stride 1, `same` padding, ReLU) and 2×2 max pooling with
 # stride 2 after each block. The paper's table lists six configurations; the numbers are the
-# filters of each convolution, `M` a max pooling, and `C` configuration's `1x1` layers are
+# filters of each 3×3 convolution, `M` is a max pooling, and "(1x1)" marks configuration C's
 # 1×1 convolutions:
 #
 # | A (11 layers) | A-LRN (11) | B (13) | C (16) | D (16) | E (19) |
