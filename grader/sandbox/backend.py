@@ -97,6 +97,11 @@ class SandboxBackend:
             self._process = None
         shutil.rmtree(self._private, ignore_errors=True)
 
+    def start(self) -> list[dict]:
+        """Start the worker now (it starts on the first call otherwise); return the cells that raised."""
+        self._worker()
+        return self.cell_errors
+
     @property
     def output(self) -> str:
         """The last 64 KiB the student's code printed (stdout and stderr)."""

@@ -28,6 +28,7 @@ import tempfile
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager, KernelManager
+from jupyter_core.utils import run_sync
 from traitlets import Any, Bool, HasTraits, Unicode
 
 from grader.errors import SandboxError
@@ -134,9 +135,14 @@ class _SandboxedKernelMixin(HasTraits):
 class SandboxedKernelManager(_SandboxedKernelMixin, AsyncKernelManager):
     """An AsyncKernelManager (nbclient's default) whose kernel runs in the sandbox."""
 
+    # jupyter_client binds the public names to the base class's functions: rebind ours.
+    cleanup_resources = _SandboxedKernelMixin._async_cleanup_resources
+
 
 class SandboxedBlockingKernelManager(_SandboxedKernelMixin, KernelManager):
     """The same for the blocking KernelManager API."""
+
+    cleanup_resources = run_sync(_SandboxedKernelMixin._async_cleanup_resources)
 
 
 def sandboxed_kernel_manager_class(job_dir: str | os.PathLike, limits: SandboxLimits | None = None, *,
