@@ -100,16 +100,13 @@ def error_output(ename: str, evalue: str):
 
 
 def make_kernel_manager(*, sandbox: bool, limits=None, job_dir: Path, kernel_name: str = "python3"):
-    """The kernel manager: the sandbox's when ``sandbox`` is on, jupyter_client's otherwise."""
-    # Async managers only: nbclient polls the kernel's liveness and the cell's timeout on one event
+    """The sandbox's kernel manager; with ``sandbox=False`` it runs the kernel without bubblewrap
+    (still in its own job, so limits and the final kill of every process still apply)."""
+    # An async manager: nbclient polls the kernel's liveness and the cell's timeout on one event
     # loop, which a blocking client would stall forever once the kernel is dead.
-    if sandbox:
-        from grader.sandbox import SandboxedKernelManager
+    from grader.sandbox import SandboxedKernelManager
 
-        return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=str(job_dir))
-    from jupyter_client import AsyncKernelManager
-
-    return AsyncKernelManager(kernel_name=kernel_name)
+    return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=str(job_dir), sandbox=sandbox)
 
 
 def _death_reason(km) -> str:

@@ -17,14 +17,11 @@ def judge_dir(course, assignment: str) -> Path:
 
 
 def make_backend(source_code: str, *, sandbox: bool, limits=None, job_dir: Path):
-    """The student's side: the sandbox's backend, or (``--no-sandbox``) this process."""
-    if sandbox:
-        from grader.sandbox import SandboxBackend
+    """The student's side: a worker process in the sandbox (with ``--no-sandbox``, the same worker
+    without bubblewrap: still another process, so a crash there cannot take the grader down)."""
+    from grader.sandbox import SandboxBackend
 
-        return SandboxBackend(source_code, limits, Path(job_dir))
-    from grader.judge import InProcessBackend
-
-    return InProcessBackend(source_code)
+    return SandboxBackend(source_code, limits, Path(job_dir), sandbox=sandbox)
 
 
 def run(notebook, course, assignment: str, *, job_dir: Path, sandbox: bool = True, limits=None,

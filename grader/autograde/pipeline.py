@@ -103,7 +103,7 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
     notebook, tamper_report = tamper.repair(notebook, course, assignment, student)
     result.details["tamper"] = tamper_report.to_dict()
 
-    limits = sandbox_limits(course, config) if sandbox else None
+    limits = sandbox_limits(course, config)
     limit_config = config.get("limits", {})
     with tempfile.TemporaryDirectory(prefix="cnnkit-job-") as tmp:
         run_dir, judge_dir = Path(tmp, "run"), Path(tmp, "judge")
@@ -111,10 +111,13 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
         judge_dir.mkdir()
         shutil.copyfile(notebook_path, run_dir / Path(notebook_path).name)
 
-        # 2. Run the notebook in the sandbox.
-        execution = execute.execute(notebook, job_dir=run_dir, sandbox=sandbox, limits=limits,
+        # 2. Run the notebook in the sandbox (our client enforces the notebook's limit; the sandbox's
+        #    wall clock is only the backstop, so it must not cut in first).
+        notebook_seconds = float(limit_config.get("notebook_seconds", 600))
+        kernel_limits = limits.replace(wall_seconds=max(limits.wall_seconds, notebook_seconds + 30))
+        execution = execute.execute(notebook, job_dir=run_dir, sandbox=sandbox, limits=kernel_limits,
                                     cell_seconds=float(limit_config.get("cell_seconds", 120)),
-                                    notebook_seconds=float(limit_config.get("notebook_seconds", 600)))
+                                    notebook_seconds=notebook_seconds)
         result.details["execution"] = execution.to_dict()
 
         # 3. The hidden checks, outside the sandbox, against the student's code inside it.

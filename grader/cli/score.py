@@ -81,8 +81,9 @@ def _print_summary(summary) -> None:
                           f"{r.late_penalty:g}", f"{r.total:g}", f"{r.max_points:g}", f"{r.seconds:.1f}")
         console.print(table)
     for name, count in summary.competitions.items():
-        console.print(f"{name}: {count} competition submission(s) scored")
-    if not summary.results and not summary.competitions:
+        if count:
+            console.print(f"{name}: {count} competition submission(s) scored")
+    if not summary.results and not any(summary.competitions.values()):
         console.print("Nothing to grade: every submission is already graded (use --rescore to grade again).")
 
 

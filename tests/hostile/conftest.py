@@ -41,17 +41,41 @@ def graded_corpus(tmp_path_factory):
     released = released_notebook(course)
     for name, (make, _statuses, _max_total) in CASES.items():
         submit(course, name, make(released, context))
+    jobs_dir = tmp_path_factory.mktemp("jobs")  # the workers' job folders, to find leftovers by
     os.environ[SECRET_ENV] = SECRET_VALUE  # inherited by the workers: the sandbox must not pass it on
+    old_tmpdir = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(jobs_dir)
     started = time.monotonic()
     try:
         result = CliRunner().invoke(main, ["--course", str(course.root), "score", ASSIGNMENT, "--workers", "2",
                                            "--json"], catch_exceptions=False)
     finally:
         os.environ.pop(SECRET_ENV, None)
+        if old_tmpdir is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = old_tmpdir
     seconds = time.monotonic() - started
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output[result.output.index("{"):])
     by_student = {r["student"]: r for r in payload["graded"]}
+    time.sleep(1)  # let the last job's processes be reaped
     processes = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
     return {"course": course, "outside": outside, "results": by_student, "seconds": seconds,
-            "processes": processes}
+            "processes": processes, "leftovers": processes_using(jobs_dir), "jobs_dir": jobs_dir}
+
+
+def processes_using(folder) -> list[str]:
+    """Live processes whose command line or working directory is inside ``folder``."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            cmdline = open(f"/proc/{entry}/cmdline", "rb").read().replace(b"\0", b" ").decode(errors="replace")
+            cwd = os.readlink(f"/proc/{entry}/cwd")
+        except OSError:
+            continue
+        if str(folder) in cmdline or cwd.startswith(str(folder)):
+            found.append(f"{entry}: {cmdline[:200]} (cwd {cwd})")
+    return found

@@ -66,8 +66,9 @@ def test_nothing_was_written_outside(graded_corpus):
 def test_no_process_left_behind(graded_corpus):
     processes = graded_corpus["processes"]
     assert f"sleep {DAEMON_SECONDS}" not in processes
-    assert "cnnkit-job-" not in processes
-    assert "grader.sandbox.launch" not in processes
+    assert graded_corpus["leftovers"] == []
+    left = [p.name for p in graded_corpus["jobs_dir"].iterdir() if p.name.startswith(("cnnkit-job-", "cnnkit-kernel-"))]
+    assert left == [], "job folders were left behind"
 
 
 def test_every_verdict_is_in_the_store(graded_corpus):
