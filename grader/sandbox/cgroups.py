@@ -72,32 +72,62 @@ def _own_paths() -> dict[str, str]:
 
 
 def _writable_parent(directory: Path) -> bool:
-    """Can we make (and remove) a group below ``directory``?"""
+    """Can we make (and remove) a group below ``directory``? Leaves nothing behind."""
     probe = directory / GROUP_PARENT
+    existed = probe.is_dir()
     try:
         probe.mkdir(exist_ok=True)
         return os.access(probe / "cgroup.procs", os.W_OK)
     except OSError:
         return False
+    finally:
+        if not existed:
+            _remove_if_empty(probe)
+
+
+def _remove_if_empty(group: Path) -> None:
+    """rmdir a group; a group with members or children stays (EBUSY), which is what we want."""
+    try:
+        group.rmdir()
+    except OSError:
+        pass
+
+
+def remove_stale_groups(parent: Path) -> None:
+    """Remove job groups left by a grader that died (its pid is gone): kill their members, rmdir them."""
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return
+    for group in entries:
+        parts = group.name.split("-")
+        if len(parts) != 3 or parts[0] != "job" or not parts[1].isdigit() or os.path.exists(f"/proc/{parts[1]}"):
+            continue
+        try:
+            for pid in (group / "cgroup.procs").read_text().split():
+                os.kill(int(pid), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+        _remove_if_empty(group)
 
 
 def _detect_v2(own: dict[str, str]) -> CgroupSupport | None:
+    """A v2 group of ours whose children get the memory and pids controllers.
+
+    The "no internal processes" rule means the grader's own group cannot hand
+    controllers to children while the grader lives in it: delegate a subtree
+    that already enables them (``cgroup.subtree_control`` holds memory and pids).
+    """
     if not (CGROUP_ROOT / "cgroup.controllers").exists() or "" not in own:
         return None
     base = CGROUP_ROOT / own[""].lstrip("/")
     try:
-        available = (base / "cgroup.controllers").read_text().split()
+        enabled = (base / "cgroup.subtree_control").read_text().split()
     except OSError:
         return None
-    if "memory" not in available or "pids" not in available:
-        return None
-    if not _writable_parent(base):
+    if "memory" not in enabled or "pids" not in enabled or not _writable_parent(base):
         return None
     parent = base / GROUP_PARENT
-    try:
-        (parent / "cgroup.subtree_control").write_text("+memory +pids")
-    except OSError:
-        return None
     return CgroupSupport("v2", parent, None, f"cgroup v2, delegated subtree {parent}")
 
 
@@ -165,7 +195,17 @@ class JobControl:
 
     def _make_group(self, parent: Path, name: str, settings: dict[str, int | str]) -> Path:
         group = parent / name
-        group.mkdir()
+        for attempt in range(20):
+            try:
+                parent.mkdir(exist_ok=True)
+                if parent == self.support.memory_dir and self.mode == "v2":
+                    (parent / "cgroup.subtree_control").write_text("+memory +pids")
+                group.mkdir()
+                break
+            except FileNotFoundError:  # another job removed the empty parent just now
+                if attempt == 19:
+                    raise
+        remove_stale_groups(parent)
         self.groups.append(group)
         for key, value in settings.items():
             if (group / key).exists():
@@ -283,6 +323,7 @@ class JobControl:
                     break
                 except OSError:
                     time.sleep(0.01)
+            _remove_if_empty(group.parent)  # the shared cnnkit/ group, once no job uses it
         self.groups = []
         if self._watchdog is not None:
             self._watchdog.stop()
