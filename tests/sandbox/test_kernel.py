@@ -15,8 +15,10 @@ def notebook(*sources: str):
     return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in sources])
 
 
-def test_nbclient_executes_a_notebook_in_the_sandboxed_kernel(job, limits, marker):
+def test_nbclient_executes_a_notebook_in_the_sandboxed_kernel(job, limits, marker, monkeypatch):
     from nbclient import NotebookClient
+
+    monkeypatch.setenv("CNNKIT_KERNEL_SECRET", "kernel-secret-" + marker)
 
     nb = notebook(
         "import os, socket, subprocess, sys\n"
@@ -25,12 +27,15 @@ def test_nbclient_executes_a_notebook_in_the_sandboxed_kernel(job, limits, marke
         "s = socket.socket()\n"
         "try:\n    s.connect(('127.0.0.1', 22)); net = 'open'\nexcept OSError:\n    net = 'blocked'\n"
         "print(x * 2, os.getcwd(), net, os.path.exists('/root/.bashrc'))",
+        "import glob\nleaks = [p for p in glob.glob('/proc/[0-9]*/environ') if b'kernel-secret' in open(p, 'rb').read()]\n"
+        "print(len(glob.glob('/proc/[0-9]*/environ')) > 1, leaks, 'kernel-secret' in str(os.environ))",
     )
     manager_class = sandboxed_kernel_manager_class(job, limits)
     assert issubclass(manager_class, SandboxedKernelManager)
     client = NotebookClient(nb, kernel_manager_class=manager_class, kernel_name="python3", timeout=60)
     client.execute()
     assert nb.cells[1].outputs[0]["text"] == "42 /job blocked False\n"
+    assert nb.cells[2].outputs[0]["text"] == "True [] False\n"
     assert processes_with(marker) == []  # shutting the kernel down ended the whole job
     assert not list(job.glob("kernel-ipc-*")), "the ipc socket files are removed"
 
