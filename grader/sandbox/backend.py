@@ -57,18 +57,18 @@ class SandboxBackend:
     (with a loud warning), for machines without bubblewrap.
     """
 
-    def __init__(self, source_code: str, limits: SandboxLimits, job_dir: str | os.PathLike, *,
+    def __init__(self, source_code: str, limits: SandboxLimits | None, job_dir: str | os.PathLike, *,
                  call_seconds: float = 60.0, grace_seconds: float = 60.0, sandbox: bool = True,
                  max_restarts: int = 2):
         self.source_code = source_code
-        self.limits = limits
+        self.limits = limits if limits is not None else SandboxLimits()
         self.job_dir = Path(job_dir).resolve()
         self.job_dir.mkdir(parents=True, exist_ok=True)
         self.call_seconds = call_seconds
         self.grace_seconds = grace_seconds
         self.sandbox = sandbox
         self.restarts_left = max_restarts
-        self.max_bytes = limits.max_output_bytes
+        self.max_bytes = self.limits.max_output_bytes
         self.cell_errors: list[dict] = []
         self.failure: str | None = None  # why the current worker is gone, once it is
         self.events: list[str] = []  # every death, for the feedback and the gradebook

@@ -224,13 +224,14 @@ class _Capture(threading.Thread):
             self.on_flood(self.total)
 
 
-def run_sandboxed(argv: list[str], job_dir: str | os.PathLike, limits: SandboxLimits, *, stdin: bytes | None = None,
+def run_sandboxed(argv: list[str], job_dir: str | os.PathLike, limits: SandboxLimits | None = None, *, stdin: bytes | None = None,
                   capture_bytes: int = 1_000_000, sandbox: bool = True, runtime: bool = False) -> SandboxResult:
     """Run ``argv`` in the sandbox with ``job_dir`` as ``/job``; no process of it is left on return.
 
     Output beyond ``capture_bytes`` per stream is dropped; more than
     ``limits.max_output_mb`` in all kills the job (verdict ``output_limit``).
     """
+    limits = limits if limits is not None else SandboxLimits()
     flooded = threading.Event()
     process = SandboxedProcess(argv, job_dir, limits, sandbox=sandbox, runtime=runtime,
                                stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
