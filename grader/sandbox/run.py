@@ -168,10 +168,11 @@ class SandboxedProcess:
 
     def kill(self) -> None:
         """Kill the whole job now and reap its first process."""
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
+        if self.popen.returncode is None:  # once reaped, its pid (and group id) may belong to someone else
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
         self.control.kill_all()
         try:
             self.popen.wait(timeout=10)
@@ -243,10 +244,11 @@ def run_sandboxed(argv: list[str], job_dir: str | os.PathLike, limits: SandboxLi
             if sum(totals.values()) > limits.max_output_bytes and not flooded.is_set():
                 flooded.set()
                 process.control.kill_all(timeout=0)
-                try:
-                    os.killpg(process.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
+                if process.popen.returncode is None:
+                    try:
+                        os.killpg(process.pid, signal.SIGKILL)
+                    except (ProcessLookupError, PermissionError):
+                        pass
         return check
 
     readers = [_Capture(process.popen.stdout, capture_bytes, on_flood("stdout")),
