@@ -13,6 +13,7 @@ and captures its output; :func:`probe` says what of this works here.
 
 from __future__ import annotations
 
+import atexit
 import os
 import resource
 import shutil
@@ -91,6 +92,7 @@ def runtime_dir() -> Path:
         for path in [target, *target.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         _runtime_dir = target
+        atexit.register(shutil.rmtree, target, ignore_errors=True)
         return target
 
 
