@@ -24,6 +24,7 @@ runs outside, is the authority).
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -179,6 +180,7 @@ def execute(notebook, *, job_dir: Path, cell_seconds: float, notebook_seconds: f
     if failed_at is not None:
         _fail_remaining(notebook, failed_at, report)
     report.output_truncated = bool(client.truncated)
+    _drop_library_noise(notebook)
     _limit_output(notebook, max_output_lines)
     report.seconds = time.monotonic() - started
     return report
@@ -287,6 +289,30 @@ def _shutdown(km) -> None:
             run_sync(lambda: ensure_async(km.cleanup_resources()))()
         except Exception:
             pass
+
+
+# C++ log lines that TensorFlow/absl write to stderr on import (glog format "I0000 00:00:... file.cc:12] ..."):
+# nbgrader scores any stderr in a test cell as a failure, and these are the library's, not the student's.
+LIBRARY_NOISE = re.compile(r"^(?:[IWE]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\] .*"
+                           r"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR)$")
+
+
+def _drop_library_noise(notebook) -> None:
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output.get("text", "")
+                lines = "".join(lines) if isinstance(lines, list) else lines
+                text = "".join(line for line in lines.splitlines(keepends=True)
+                               if not LIBRARY_NOISE.match(line.rstrip("\n")))
+                if not text.strip():
+                    continue
+                output["text"] = text
+            kept.append(output)
+        cell.outputs = kept
 
 
 def _limit_output(notebook, max_lines: int) -> None:
