@@ -190,3 +190,24 @@ def make_executor(course, *, cluster: str | None = None, workers: int | None = N
         executor.gpu = gpu_setting == "on" or (gpu_setting == "auto" and gpu_workers > 0)
         return executor
     return LocalPoolExecutor(workers or default_workers(course))
+
+
+def job_gpu(course=None, environ=None, dev: str = "/dev") -> str | None:
+    """The GPU a grading job on this worker may use, as ``SandboxLimits.gpu`` wants it, or None.
+
+    A GPU worker is started with its own ``CUDA_VISIBLE_DEVICES=N``: its jobs get
+    card N. Without that variable, a machine with NVIDIA device nodes gives card 0.
+    ``[sandbox] gpu = "off"``, an empty ``CUDA_VISIBLE_DEVICES`` or no device node
+    means no GPU: the job then sees no GPU device at all.
+    """
+    from pathlib import Path
+
+    environ = os.environ if environ is None else environ
+    setting = course.get("sandbox", "gpu") if course is not None else "auto"
+    if setting == "off" or not any(Path(dev).glob("nvidia[0-9]*")):
+        return None
+    visible = environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is None:
+        return "0"
+    first = visible.split(",")[0].strip()
+    return first if first.isdigit() else None

@@ -62,9 +62,10 @@ def assignment_config(course, assignment: str) -> dict:
 
 def sandbox_limits(course, config: dict):
     """The sandbox's limits for this course (grader.toml ``[sandbox]``)."""
+    from grader.executors import job_gpu
     from grader.sandbox import SandboxLimits
 
-    return SandboxLimits.from_course(course)
+    return SandboxLimits.from_course(course, gpu=job_gpu(course))
 
 
 def grade_submission(course, assignment: str, student: str, notebook_path: str | Path | None, *,

@@ -127,9 +127,33 @@ def test_grader_score_cluster_against_a_hand_started_scheduler(course, local_res
     from grader.cli import main
 
     result = CliRunner().invoke(main, ["--course", str(course.root), "score", ASSIGNMENT, "--no-sandbox",
-                                       "--rescore", "--json", "--cluster", hand_started_scheduler])
+                                       "--student", "solver", "--rescore", "--json",
+                                       "--cluster", hand_started_scheduler])
     assert result.exit_code == 0, result.output
     graded = json.loads(result.output[result.output.index("{"):])["graded"]
     assert {g["student"]: (g["status"], g["notebook_points"], g["judge_points"], g["max_points"],
-                           g["late_penalty"], g["total"]) for g in graded} == local_results
+                           g["late_penalty"], g["total"]) for g in graded} == {"solver": local_results["solver"]}
     assert all(value == ("done", 1) for value in grade_counts(course).values())
+
+
+def test_job_gpu_follows_the_workers_cuda_visible_devices(tmp_path):
+    """A GPU worker's CUDA_VISIBLE_DEVICES becomes the sandboxed job's GPU; no device node, no GPU."""
+    from types import SimpleNamespace
+
+    from grader.executors import job_gpu
+
+    def course(setting):
+        return SimpleNamespace(get=lambda section, key: setting)
+
+    no_devices = tmp_path / "empty"
+    no_devices.mkdir()
+    devices = tmp_path / "dev"
+    devices.mkdir()
+    (devices / "nvidia0").touch()
+    (devices / "nvidiactl").touch()
+    assert job_gpu(course("auto"), {"CUDA_VISIBLE_DEVICES": "2"}, dev=str(no_devices)) is None
+    assert job_gpu(course("auto"), {"CUDA_VISIBLE_DEVICES": "2"}, dev=str(devices)) == "2"
+    assert job_gpu(course("on"), {"CUDA_VISIBLE_DEVICES": "3,1"}, dev=str(devices)) == "3"
+    assert job_gpu(course("auto"), {}, dev=str(devices)) == "0"
+    assert job_gpu(course("auto"), {"CUDA_VISIBLE_DEVICES": ""}, dev=str(devices)) is None
+    assert job_gpu(course("off"), {"CUDA_VISIBLE_DEVICES": "2"}, dev=str(devices)) is None
