@@ -157,3 +157,23 @@ def test_job_gpu_follows_the_workers_cuda_visible_devices(tmp_path):
     assert job_gpu(course("auto"), {}, dev=str(devices)) == "0"
     assert job_gpu(course("auto"), {"CUDA_VISIBLE_DEVICES": ""}, dev=str(devices)) is None
     assert job_gpu(course("off"), {"CUDA_VISIBLE_DEVICES": "2"}, dev=str(devices)) is None
+
+
+def test_make_executor_reads_executor_cluster_from_the_course():
+    from types import SimpleNamespace
+
+    from grader.errors import ExecutorError
+    from grader.executors import LocalPoolExecutor, make_executor
+
+    def course(cluster):
+        values = {("executor", "cluster"): cluster, ("executor", "workers"): 1, ("sandbox", "gpu"): "auto"}
+        return SimpleNamespace(get=lambda section, key: values[(section, key)])
+
+    local = make_executor(course(""), workers=1)
+    try:
+        assert isinstance(local, LocalPoolExecutor) and local.workers == 1
+    finally:
+        local.close()
+    with pytest.raises(ExecutorError, match=r"^Cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1: .* "
+                                            r"Start one with 'dask scheduler' or fix \[executor\] cluster\.$"):
+        make_executor(course("tcp://127.0.0.1:1"))
