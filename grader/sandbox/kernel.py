@@ -35,7 +35,8 @@ from grader.errors import SandboxError
 from grader.sandbox import bwrap
 from grader.sandbox.cgroups import JobControl
 from grader.sandbox.limits import SandboxLimits
-from grader.sandbox.run import NO_SANDBOX_WARNING, job_rlimits
+from grader.datasets.notebook_view import DATA_ENV as NOTEBOOK_DATA_ENV
+from grader.sandbox.run import NO_SANDBOX_WARNING, job_rlimits, runtime_dir
 
 MAX_SOCKET_PATH = 100  # sun_path holds 108 bytes; "-<port>" comes after the prefix
 INSIDE_CONNECTION_FILE = ".kernel-connection.json"
@@ -85,13 +86,17 @@ class _SandboxedKernelMixin(HasTraits):
         command = [f"{inside_dir}/{INSIDE_CONNECTION_FILE}" if arg == host_file else arg for arg in kernel_cmd]
         if any("ipykernel" in arg for arg in command):
             command.append("--IPKernelApp.log_level=CRITICAL")  # no "To connect another client" banner
+        # The notebook imports `grader.datasets` from the runtime folder: the notebook view of
+        # the data in <job>/data, never the kit's loaders over the held-out files.
         if self.sandbox:
-            env = bwrap.sandbox_env(limits, pythonpath=None)
-            argv = bwrap.build_argv(command, job, limits, env=env)
+            env = bwrap.sandbox_env(limits, pythonpath=bwrap.RUNTIME_DIR)
+            env[NOTEBOOK_DATA_ENV] = f"{bwrap.JOB_DIR}/data"
+            argv = bwrap.build_argv(command, job, limits, env=env, runtime_dir=runtime_dir())
         else:
             self.log.warning(NO_SANDBOX_WARNING)
             print(f"WARNING: {NO_SANDBOX_WARNING}", file=sys.stderr)
-            env = bwrap.sandbox_env(limits, home=str(job), pythonpath=None)
+            env = bwrap.sandbox_env(limits, home=str(job), pythonpath=str(runtime_dir()))
+            env[NOTEBOOK_DATA_ENV] = str(job / "data")
             argv = ["/usr/bin/env", "-C", str(job), "--", *command]
         self._job = JobControl(limits.memory_mb, limits.max_processes)
         spec = {"procs": self._job.procs_files(),

@@ -35,6 +35,13 @@ from grader.sandbox.limits import SandboxLimits
 VERDICTS = ("ok", "timeout", "memory_limit", "crashed", "killed", "output_limit")
 RUNTIME_MODULES = ("judge/__init__.py", "judge/codec.py", "judge/ops.py", "judge/kit_models.py",
                    "judge/backend.py", "sandbox/__init__.py", "sandbox/worker.py")
+# Inside the sandbox, `grader.datasets` is the notebook view: the training split that the grader
+# wrote into the job directory, never the held-out data (see grader/datasets/notebook_view.py).
+RUNTIME_ALIASES = {
+    "datasets/__init__.py": "datasets/notebook_view.py",
+    "datasets/shapes.py": '"""The shapes as PNG folders, from the notebook view."""\n'
+                          "from grader.datasets import generate_shapes  # noqa: F401\n",
+}
 
 
 class SandboxDisabledWarning(UserWarning):
@@ -89,6 +96,13 @@ def runtime_dir() -> Path:
                 destination.write_text('"""cnnkit runtime inside the sandbox."""\n')
             else:
                 shutil.copyfile(package / relative, destination)
+        for relative, origin in RUNTIME_ALIASES.items():
+            destination = target / "grader" / relative
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if origin.endswith(".py"):
+                shutil.copyfile(package / origin, destination)
+            else:
+                destination.write_text(origin)
         for path in [target, *target.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
         _runtime_dir = target
