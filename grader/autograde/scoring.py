@@ -50,7 +50,9 @@ def score(course, *, names: list[str] | tuple[str, ...] = (), students: list[str
 
     if sandbox:
         require_sandbox()
-    assignments_known, competitions_known = released_assignments(course), competition_names(course)
+    competitions_known = competition_names(course)
+    # release/<name>/ also holds competitions' unzipped kits: those are not assignments.
+    assignments_known = [a for a in released_assignments(course) if a not in competitions_known]
     for name in names:
         if name not in assignments_known and name not in competitions_known:
             raise AssignmentError(f"'{name}' is neither a released assignment nor a competition. "
@@ -64,7 +66,7 @@ def score(course, *, names: list[str] | tuple[str, ...] = (), students: list[str
         if name in competitions_known and name not in assignments_known:
             from grader.competitions.submit import score_pending
 
-            summary.competitions[name] = score_pending(course, store, name)
+            summary.competitions[name] = score_pending(course, store, name, rescore=rescore, sandbox=sandbox)
             continue
         specs += jobs.plan(course, store, name, students=students or None, rescore=rescore)
     if on_planned is not None:

@@ -142,15 +142,18 @@ def _local(moment: datetime, zone_name: str) -> str:
     return as_utc(moment).astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def score_pending(course, store, competition: str, *, rescore: bool = False) -> int:
+def score_pending(course, store, competition: str, *, rescore: bool = False, sandbox: bool = True) -> int:
     """Score every valid, unscored prediction file of ``competition`` (all files with ``rescore``).
 
     A re-score adds a Score row; the newest row counts. Returns how many files were scored.
-    Code competitions' notebooks are scored by the autograder through :func:`score_predictions_file`.
+    A code competition's pending notebooks are run (in the sandbox unless ``sandbox=False``) by
+    :func:`grader.competitions.code_runner.run_pending`, which scores what they write.
     """
     cfg = load_competition(course, competition)
     if cfg.kind == "code":
-        return 0
+        from grader.competitions.code_runner import run_pending
+
+        return run_pending(course, store, cfg.name, rescore=rescore, sandbox=sandbox)
     wanted = ("valid", "scored") if rescore else ("valid",)
     with store.read() as session:
         todo = session.execute(select(Submission.id, Submission.sha256).where(
