@@ -16,12 +16,20 @@ IDS = [a.name for a in SHIPPED]
 
 
 def judge_points(assignment) -> float:
-    """Sum of the @pytest.mark.points(N) decorators of the judge, read without running it."""
+    """Sum of the @pytest.mark.points(N) of the judge's tests (times their parametrize cases), read without running it."""
     total = 0.0
     for path in sorted(assignment.judge_dir.glob("test_*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "points":
-                total += float(ast.literal_eval(node.args[0]))
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            points, cases = 0.0, 1
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute):
+                    if decorator.func.attr == "points":
+                        points = float(ast.literal_eval(decorator.args[0]))
+                    elif decorator.func.attr == "parametrize":
+                        cases *= len(ast.literal_eval(decorator.args[1]))
+            total += points * cases
     return total
 
 
