@@ -7,7 +7,7 @@ import zipfile
 
 from click.testing import CliRunner
 
-from conftest import ASSIGNMENT, released_notebook
+from course_factory import ASSIGNMENT, released_notebook
 from grader.cli import main
 
 

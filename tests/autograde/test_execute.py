@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, released_notebook, solved_notebook
+from course_factory import ASSIGNMENT, released_notebook, solved_notebook
 from grader.autograde import execute, record, tamper
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ASSIGNMENT, released_notebook, solved_notebook, submit
+from course_factory import ASSIGNMENT, released_notebook, solved_notebook, submit
 from grader.autograde import jobs
 from grader.store import Store
 from grader.store.models import Grade, GradingJob

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import ASSIGNMENT, released_notebook, solved_notebook
+from course_factory import ASSIGNMENT, released_notebook, solved_notebook
 from grader.autograde import tamper
 
 
