@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 from pathlib import Path
 
@@ -30,10 +31,18 @@ def _png(figure) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
+CURVE_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
 def learning_curve(history: dict) -> str | None:
     """A small PNG (data URL) of loss and accuracy per epoch, or None without a history."""
-    series = {k: v for k, v in (history or {}).items() if isinstance(v, list) and v and k in
-              ("loss", "accuracy", "val_loss", "val_accuracy")}
+    series = {}
+    for key, values in (history or {}).items() if isinstance(history, dict) else ():
+        if key in CURVE_KEYS and isinstance(values, list):
+            points = [(epoch, float(v)) for epoch, v in enumerate(values, start=1)
+                      if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            if points:
+                series[key] = points
     if not series:
         return None
     import matplotlib
@@ -42,8 +51,8 @@ def learning_curve(history: dict) -> str | None:
     import matplotlib.pyplot as plt
 
     figure, axis = plt.subplots(figsize=(4, 2.5))
-    for name, values in series.items():
-        axis.plot(range(1, len(values) + 1), [float(v) for v in values], marker="o", label=name)
+    for name, points in series.items():
+        axis.plot([epoch for epoch, _ in points], [value for _, value in points], marker="o", label=name)
     axis.set_xlabel("epoch")
     axis.legend()
     try:
@@ -52,9 +61,27 @@ def learning_curve(history: dict) -> str | None:
         plt.close(figure)
 
 
-def confusion_matrix_image(matrix, class_names=None) -> str | None:
-    if not matrix:
+def confusion_table(matrix, class_names=None) -> dict | None:
+    """``{"labels": [...], "rows": [[...], ...]}`` for the template, or None when ``matrix`` is not square counts."""
+    if not isinstance(matrix, list) or not matrix or len(matrix) > 100:
         return None
+    size = len(matrix)
+    rows = []
+    for row in matrix:
+        if not isinstance(row, list) or len(row) != size or not all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in row):
+            return None
+        rows.append([int(v) for v in row])
+    names = class_names if isinstance(class_names, list) and len(class_names) == size else range(size)
+    return {"labels": [str(name) for name in names], "rows": rows}
+
+
+def confusion_matrix_image(matrix, class_names=None) -> str | None:
+    """A heatmap PNG (data URL) of a confusion matrix, or None when there is none."""
+    table = confusion_table(matrix, class_names)
+    if table is None:
+        return None
+    matrix, class_names = table["rows"], table["labels"]
     import matplotlib
 
     matplotlib.use("Agg")
@@ -86,19 +113,50 @@ STATUS_TEXT = {
 }
 
 
+def training_runs(extra: dict) -> list[dict]:
+    """One entry per training in a check: label, epochs, seconds and learning-curve image.
+
+    The judge's plugin records ``extra["training"]`` (a list, one per
+    ``train_predict`` call); a check with top-level ``history`` /
+    ``epochs_done`` (an older report) counts as one run.
+    """
+    runs = extra.get("training")
+    if not isinstance(runs, list):
+        runs = [extra] if "history" in extra or "epochs_done" in extra else []
+    shown = []
+    for run in runs:
+        if not isinstance(run, dict):
+            continue
+        label = str(run.get("builder") or "model")
+        if run.get("augment"):
+            label += f" (with {run['augment']})"
+        epochs = run.get("epochs_done")
+        # A legacy report's top-level "seconds" is the whole check's time, shown with the check.
+        seconds = run.get("seconds") if run is not extra else None
+        shown.append({
+            "label": label,
+            "epochs": int(epochs) if isinstance(epochs, (int, float)) and not isinstance(epochs, bool) else None,
+            "seconds": float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+            "curve": learning_curve(run.get("history")),
+        })
+    return shown
+
+
 def feedback_context(grade) -> dict:
     """What the template shows for one Grade row (only student-safe fields)."""
     details = grade.details or {}
     judge = details.get("judge") or {}
     checks = []
     for check in judge.get("checks", []):
-        extra = check.get("extra") or {}
+        extra = check.get("extra") if isinstance(check.get("extra"), dict) else {}
+        seconds = extra.get("seconds")
         checks.append({
             "name": str(check.get("name", "")), "passed": bool(check.get("passed")),
             "points": float(check.get("points", 0)), "max_points": float(check.get("max_points", 0)),
             "message": str(check.get("message") or ""),
-            "seconds": extra.get("seconds"), "epochs": extra.get("epochs_done"),
-            "curve": learning_curve(extra.get("history")) if isinstance(extra, dict) else None,
+            "seconds": float(seconds) if isinstance(seconds, (int, float)) and not isinstance(seconds, bool) else None,
+            "runs": training_runs(extra),
+            "confusion_table": confusion_table(extra.get("confusion_matrix"), extra.get("class_names")),
             "confusion": confusion_matrix_image(extra.get("confusion_matrix"), extra.get("class_names")),
         })
     cells = [{"grade_id": gid, **info} for gid, info in (details.get("cells") or {}).items()]
@@ -112,6 +170,11 @@ def feedback_context(grade) -> dict:
     }
 
 
+def render_feedback(grade) -> str:
+    """The feedback page of one Grade row (or any object with its fields) as HTML text."""
+    return _environment().get_template("feedback.html.j2").render(**feedback_context(grade))
+
+
 def write_feedback(course, assignment: str, *, students: list[str] | None = None) -> list[Path]:
     """One ``feedback.html`` per graded student of ``assignment``; returns the paths written."""
     from grader.autograde.jobs import latest_grades
@@ -123,14 +186,13 @@ def write_feedback(course, assignment: str, *, students: list[str] | None = None
         grades = [g for g in grades if g.student_id in students]
     if not grades:
         raise AssignmentError(f"No grades for '{assignment}' yet. Run 'grader score {assignment}' first.")
-    template = _environment().get_template("feedback.html.j2")
     written = []
     for grade in grades:
         folder = course.path("feedback", grade.student_id, assignment)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "feedback.html"
         partial = folder / ".feedback.html.partial"
-        partial.write_text(template.render(**feedback_context(grade)), encoding="utf-8")
+        partial.write_text(render_feedback(grade), encoding="utf-8")
         os.replace(partial, target)
         written.append(target)
     return written

@@ -13,6 +13,13 @@ Fixtures: ``student`` (calls the student's functions through a backend),
 ``training_budget``, ``splits(name)``, ``credit(fraction, note)``, and
 ``test_mode`` / ``tier_credit(accuracy, variant)`` for training checks.
 
+For the student's feedback, every ``student.train_predict(...)`` a test makes
+is recorded in that test's ``extra["training"]`` (one entry per run: builder,
+augment, history, epochs_done, seconds), and ``report(**data)`` /
+``confusion(y_true, y_pred, class_names)`` add plain data such as a
+confusion matrix of held-out predictions. Only put there what a student may
+see: never expected values of other checks.
+
 What a student reads about a failed check is the assertion's own message (or
 ``check failed: <test>``), or the reason their code failed; assertion
 rewriting is off (the runner passes ``--assert=plain``), so no value the judge
@@ -22,6 +29,8 @@ computed is ever shown.
 from __future__ import annotations
 
 import dataclasses
+import json
+import math
 import zlib
 from typing import Any
 
@@ -34,13 +43,18 @@ from grader.judge.backend import StudentBackend, StudentFailure
 TEST_TRAIN_SIZE = 1000
 TEST_EVAL_SIZE = 2000
 DEFAULT_TEST_BUDGET = 2.0
+MAX_HISTORY_KEYS = 8
+MAX_HISTORY_EPOCHS = 1000
+MAX_REPORT_BYTES = 200_000
+RESERVED_EXTRA = ("fraction", "seconds", "training")
 
 
 class StudentProxy:
     """``student.normalize(x)`` runs the student's ``normalize`` through the backend."""
 
-    def __init__(self, backend: StudentBackend):
+    def __init__(self, backend: StudentBackend, on_training=None):
         self._backend = backend
+        self._on_training = on_training
 
     def __getattr__(self, name: str):
         if name.startswith("__"):
@@ -59,7 +73,40 @@ class StudentProxy:
         return self._backend.describe_block(fn, input_shape, **kwargs)
 
     def train_predict(self, builder: str, x_train, y_train, x_test, **kwargs: Any) -> dict:
-        return self._backend.train_predict(builder, x_train, y_train, x_test, **kwargs)
+        result = self._backend.train_predict(builder, x_train, y_train, x_test, **kwargs)
+        if self._on_training is not None:
+            self._on_training(training_run(builder, kwargs.get("augment"), result))
+        return result
+
+
+def training_run(builder: str, augment, result) -> dict:
+    """What the feedback keeps of one training: plain, finite, bounded data only.
+
+    The result comes from the student's side, so nothing in it is trusted: a
+    history that is not a dict of number lists is dropped, NaN and infinity
+    become None, and its size is capped.
+    """
+    result = result if isinstance(result, dict) else {}
+    history = {}
+    raw = result.get("history")
+    if isinstance(raw, dict):
+        for key, values in list(raw.items())[:MAX_HISTORY_KEYS]:
+            if isinstance(key, str) and isinstance(values, (list, tuple)):
+                history[key[:40]] = [_finite(v) for v in values[:MAX_HISTORY_EPOCHS]]
+    epochs = result.get("epochs_done")
+    return {
+        "builder": str(builder)[:100], "augment": str(augment)[:100] if augment else None, "history": history,
+        "epochs_done": int(epochs) if isinstance(epochs, (int, float)) and not isinstance(epochs, bool)
+        and math.isfinite(epochs) else None,
+        "seconds": _finite(result.get("seconds")),
+    }
+
+
+def _finite(value) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    value = float(value)
+    return round(value, 6) if math.isfinite(value) else None
 
 
 class JudgePlugin:
@@ -142,8 +189,51 @@ class JudgePlugin:
     # ------------------------------------------------------------ fixtures
 
     @pytest.fixture
-    def student(self) -> StudentProxy:
-        return StudentProxy(self.backend)
+    def student(self, request) -> StudentProxy:
+        nodeid = request.node.nodeid
+
+        def record(run: dict) -> None:
+            result = self.results.get(nodeid)
+            if result is not None:
+                result["extra"].setdefault("training", []).append(run)
+
+        return StudentProxy(self.backend, on_training=record)
+
+    @pytest.fixture
+    def report(self, request):
+        """``report(**data)``: merge plain JSON data into this check's ``extra`` (shown in the feedback)."""
+        nodeid = request.node.nodeid
+
+        def merge(**data: Any) -> None:
+            reserved = sorted(set(data) & set(RESERVED_EXTRA))
+            if reserved:
+                raise GraderError(f"report() may not set {', '.join(reserved)} (the judge fills them); "
+                                  "use another key.")
+            try:
+                text = json.dumps(data, allow_nan=False)
+            except (TypeError, ValueError) as exc:
+                raise GraderError(f"report() takes plain JSON data (lists, not arrays; no NaN): {exc}; "
+                                  "convert with .tolist() or float().") from None
+            if len(text) > MAX_REPORT_BYTES:
+                raise GraderError(f"report() data is {len(text):,} bytes, over {MAX_REPORT_BYTES:,}; "
+                                  "report less.")
+            result = self.results.get(nodeid)
+            if result is not None:
+                result["extra"].update(json.loads(text))
+
+        return merge
+
+    @pytest.fixture
+    def confusion(self, report):
+        """``confusion(y_true, y_pred, class_names)``: report the confusion matrix (rows true, columns predicted)."""
+
+        def record(y_true, y_pred, class_names=None) -> list[list[int]]:
+            matrix = confusion_matrix(y_true, y_pred, classes=len(class_names) if class_names else None)
+            report(confusion_matrix=matrix,
+                   class_names=[str(name) for name in class_names] if class_names else None)
+            return matrix
+
+        return record
 
     @pytest.fixture
     def rng(self, request) -> np.random.Generator:
@@ -205,6 +295,21 @@ class JudgePlugin:
             return 0.0, None
 
         return lookup
+
+
+def confusion_matrix(y_true, y_pred, *, classes: int | None = None) -> list[list[int]]:
+    """Counts of (true label, predicted label) pairs as nested lists; labels are 0..classes-1."""
+    y_true = np.asarray(y_true).astype(np.int64).ravel()
+    y_pred = np.asarray(y_pred).astype(np.int64).ravel()
+    if y_true.shape != y_pred.shape:
+        raise GraderError(f"confusion(): {len(y_true)} true labels but {len(y_pred)} predictions; "
+                          "pass one prediction per label.")
+    if classes is None:
+        classes = int(max(y_true.max(initial=-1), y_pred.max(initial=-1))) + 1
+    matrix = np.zeros((classes, classes), dtype=np.int64)
+    inside = (y_true >= 0) & (y_true < classes) & (y_pred >= 0) & (y_pred < classes)
+    np.add.at(matrix, (y_true[inside], y_pred[inside]), 1)
+    return matrix.tolist()
 
 
 def _not_the_students_fault(when: str, excinfo) -> bool:

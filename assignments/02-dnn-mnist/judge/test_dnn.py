@@ -67,7 +67,7 @@ def prepare(images):
 
 
 @pytest.mark.points(25)
-def test_dnn_training(student, splits, training_budget, assignment_config, tier_credit, credit):
+def test_dnn_training(student, splits, training_budget, assignment_config, tier_credit, credit, confusion):
     data = splits("mnist")
     x_test = np.concatenate([data.x_public, data.x_private])
     y_test = np.concatenate([data.y_public, data.y_private])
@@ -78,6 +78,7 @@ def test_dnn_training(student, splits, training_budget, assignment_config, tier_
     )
     probabilities = np.asarray(result["probabilities"])
     assert probabilities.shape == (len(y_test), 10), "build_dnn's model must output 10 probabilities per image"
+    confusion(y_test, probabilities.argmax(axis=1), data.class_names)  # for the student's feedback
     accuracy = float(np.mean(probabilities.argmax(axis=1) == y_test))
     fraction, threshold = tier_credit(accuracy, data.variant)
     assert fraction > 0, f"held-out accuracy {accuracy:.2%} after {result['epochs_done']} epochs is below every tier"

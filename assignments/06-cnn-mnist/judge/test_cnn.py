@@ -124,9 +124,11 @@ def trained(name, builder, student, splits, training_budget, assignment_config, 
 
 @pytest.mark.points(26)
 def test_cnn_accuracy_on_held_out_digits(student, splits, training_budget, assignment_config, test_mode,
-                                         tier_credit, credit):
+                                         tier_credit, credit, confusion):
     accuracy, result, variant = trained("cnn", "build_cnn", student, splits, training_budget, assignment_config,
                                         test_mode)
+    data = splits("mnist")  # for the student's feedback: the CNN's confusion matrix on the held-out digits
+    confusion(data.y_public, np.asarray(result["probabilities"]).argmax(axis=1), data.class_names)
     fraction, _threshold = tier_credit(accuracy, variant)
     assert fraction > 0, (f"after training within the budget ({result['epochs_done']} epochs) the CNN's accuracy on "
                           f"held-out digits is {accuracy:.2%}, below every tier")

@@ -115,7 +115,7 @@ AUGMENTATION = dict(rotation_range=180, width_shift_range=0.15, height_shift_ran
 
 @pytest.mark.points(7)
 def test_augmentation_beats_plain_training_on_challenge_set(student, splits, training_budget, assignment_config,
-                                                            test_mode):
+                                                            test_mode, confusion):
     data = splits("shapes")
     x_challenge = np.concatenate([data.x_public, data.x_private])
     y_challenge = np.concatenate([data.y_public, data.y_private])
@@ -126,6 +126,9 @@ def test_augmentation_beats_plain_training_on_challenge_set(student, splits, tra
     accuracy = {}
     for name, extra in [("plain", {}), ("augmented", {"augment": "random_augment", "augment_kwargs": AUGMENTATION})]:
         result = student.train_predict("kit:small_cnn", data.x_train, data.y_train, x_challenge, **common, **extra)
-        accuracy[name] = float(np.mean(np.asarray(result["probabilities"]).argmax(axis=1) == y_challenge))
+        predicted = np.asarray(result["probabilities"]).argmax(axis=1)
+        accuracy[name] = float(np.mean(predicted == y_challenge))
+        if name == "augmented":  # for the student's feedback: the model trained with their random_augment
+            confusion(y_challenge, predicted, data.class_names)
     assert accuracy["augmented"] >= accuracy["plain"] + margin, \
         "on the challenge set the CNN trained with random_augment is not clearly better than the same CNN without it"
