@@ -55,7 +55,8 @@ class CheckResult:
                 "stub_points": self.stub_points, "mutants": self.mutants, "seconds": round(self.seconds, 1)}
 
 
-def grade_source(assignment, source_code: str, *, course=None, test_mode: bool = True):
+def grade_source(assignment, source_code: str, *, course=None, test_mode: bool = True,
+                 stop_at_first_failure: bool = False):
     """The judge's report for ``source_code`` (the student's code of a notebook).
 
     In-process for now: authoring checks run the instructor's own code.
@@ -65,11 +66,12 @@ def grade_source(assignment, source_code: str, *, course=None, test_mode: bool =
     from grader.judge.runner import run_judge
 
     backend = InProcessBackend(source_code, max_bytes=max_bytes_for(course))
-    return run_judge(assignment.judge_dir, backend, course=course, test_mode=test_mode)
+    return run_judge(assignment.judge_dir, backend, course=course, test_mode=test_mode,
+                     stop_at_first_failure=stop_at_first_failure)
 
 
 def check_assignments(course, names: list[str] | tuple[str, ...] = (), *, test_mode: bool = True,
-                      all_: bool = False) -> list[CheckResult]:
+                      all_: bool = False, thorough: bool = False) -> list[CheckResult]:
     """Check the named assignments of ``course`` (every one with ``all_`` or no names).
 
     ``course`` may be None: then the kit's shipped ``assignments/`` are checked
@@ -85,10 +87,17 @@ def check_assignments(course, names: list[str] | tuple[str, ...] = (), *, test_m
     for name in wanted:
         if name not in assignments:
             raise AssignmentError(f"Unknown assignment '{name}'. Known assignments: {', '.join(assignments)}.")
-    return [check_assignment(assignments[name], course=course, test_mode=test_mode) for name in wanted]
+    return [check_assignment(assignments[name], course=course, test_mode=test_mode, thorough=thorough)
+            for name in wanted]
 
 
-def check_assignment(assignment, *, course=None, test_mode: bool = True) -> CheckResult:
+def check_assignment(assignment, *, course=None, test_mode: bool = True, thorough: bool = False) -> CheckResult:
+    """The authoring check of one assignment.
+
+    A mutant only has to lose points, so its judge run stops at the first failed
+    check (its points are then those earned before it); ``thorough`` runs every
+    check of every mutant, to see how many points each keeps.
+    """
     from grader.assignments_source import build_notebook
     from grader.judge.source import student_source
     from grader.release import student_notebook
@@ -132,7 +141,8 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True) -> Chec
     for mutant in mutants:
         code = mutant.read_text(encoding="utf-8")
         report = _grade(result, f"mutant {mutant.stem}", assignment,
-                        student_source(notebook, solution_replacement=code), course, test_mode)
+                        student_source(notebook, solution_replacement=code), course, test_mode,
+                        stop_at_first_failure=not thorough)
         if report is not None:
             result.mutants[mutant.stem] = report.points
             if report.points >= report.max_points:
@@ -147,9 +157,11 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True) -> Chec
     return result
 
 
-def _grade(result: CheckResult, what: str, assignment, source_code: str, course, test_mode: bool):
+def _grade(result: CheckResult, what: str, assignment, source_code: str, course, test_mode: bool, *,
+           stop_at_first_failure: bool = False):
     try:
-        report = grade_source(assignment, source_code, course=course, test_mode=test_mode)
+        report = grade_source(assignment, source_code, course=course, test_mode=test_mode,
+                              stop_at_first_failure=stop_at_first_failure)
         for error in report.errors:
             result.problems.append(f"{what}: the judge could not run a check: {error}")
         return report

@@ -60,9 +60,12 @@ def _competitions(course) -> list[str]:
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Check every assignment (the default when none is named).")
 @click.option("--full-budget", is_flag=True, help="Train with the real budgets and data instead of the small test mode.")
+@click.option("--thorough", is_flag=True,
+              help="Run every check of every mutant (default: a mutant's run stops at its first lost check).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
 @click.pass_context
-def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: bool, as_json: bool) -> None:
+def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: bool, thorough: bool,
+          as_json: bool) -> None:
     """Authoring check: solution scores 100 %, released notebook 0, every mutant loses points.
 
     Works in a course directory, or on the kit's own assignments/ outside one.
@@ -78,7 +81,7 @@ def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: b
         if ctx.find_root().obj.get("course_dir"):
             raise
         course = None
-    results = check_assignments(course, list(names), test_mode=not full_budget, all_=all_)
+    results = check_assignments(course, list(names), test_mode=not full_budget, all_=all_, thorough=thorough)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in results], indent=2))
     else:

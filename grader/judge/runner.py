@@ -66,8 +66,12 @@ def load_assignment_config(judge_dir: Path) -> dict:
 
 
 def run_judge(judge_dir: str | Path, backend: StudentBackend, *, course=None, test_mode: bool = False,
-              report_path: str | Path | None = None, assignment_config: dict | None = None) -> JudgeReport:
+              report_path: str | Path | None = None, assignment_config: dict | None = None,
+              stop_at_first_failure: bool = False) -> JudgeReport:
     """Run every ``test_*.py`` in ``judge_dir`` against ``backend``; points per the ``points`` markers.
+
+    ``stop_at_first_failure`` (for ``grader check``'s mutants, which only have to lose
+    points) stops after the first failed check: the report then holds the checks run so far.
 
     A badly authored judge (a syntax error, a test without ``points``, no tests
     at all) is an :class:`AssignmentError`, never a student's zero.
@@ -92,6 +96,8 @@ def run_judge(judge_dir: str | Path, backend: StudentBackend, *, course=None, te
             "--import-mode=importlib", "--capture=sys", "--tb=short", "-q", "--no-header",
             "-W", "ignore::DeprecationWarning", "-o", "python_files=test_*.py",
         ]
+        if stop_at_first_failure:
+            args.append("--maxfail=1")
         try:
             with contextlib.redirect_stdout(output), contextlib.redirect_stderr(output), _no_assertion_rewriting():
                 exit_code = pytest.main(args, plugins=[plugin])

@@ -61,10 +61,15 @@ def test_shipped_assignment_passes_grader_check(assignment):
 
 @pytest.mark.slow
 def test_check_of_a_good_tiny_assignment(tiny_course):
-    result = check_assignments(find_course(tiny_course), ["00-tiny"])[0]
+    result = check_assignments(find_course(tiny_course), ["00-tiny"], thorough=True)[0]
     assert result.passed, result.problems
     assert (result.notebook_points, result.manual_points, result.judge_points) == (30, 10, 60)
     assert result.mutants == {"adds_two": 0, "int_only": 40, "returns_list": 0, "squares": 0}
+    quick = check_assignments(find_course(tiny_course), ["00-tiny"])[0]
+    assert quick.passed, quick.problems
+    # Without --thorough a mutant's judge stops at its first lost check; here every mutant's
+    # first lost check is also its last run, so the points agree.
+    assert quick.mutants == result.mutants
 
 
 @pytest.mark.slow

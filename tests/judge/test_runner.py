@@ -242,3 +242,28 @@ def test_a_missing_dataset_is_an_error_of_the_grader_not_a_quiet_zero(make_judge
     assert check["points"] == 0
     assert check["message"].startswith("check could not run: Unknown dataset 'no-such-dataset'.")
     assert len(report.errors) == 1 and "Unknown dataset" in report.errors[0]
+
+
+def test_stop_at_first_failure_runs_no_check_after_the_first_lost_one(make_judge):
+    judge = make_judge({"test_order.py": """
+        import pytest
+
+        @pytest.mark.points(5)
+        def test_first(student):
+            assert student.quiet() == 1, "quiet returns 1"
+
+        @pytest.mark.points(5)
+        def test_second(student):
+            assert student.normalize(255) == 1, "normalize divides by 255"
+
+        @pytest.mark.points(5)
+        def test_third(student):
+            assert student.quiet() == 1, "quiet returns 1"
+    """}, toml='title = "t"\n')
+    full = run_judge(judge, InProcessBackend(STUDENT))
+    quick = run_judge(judge, InProcessBackend(STUDENT), stop_at_first_failure=True)
+    assert [c["name"] for c in full.checks] == ["test_first", "test_second", "test_third"]
+    assert [c["passed"] for c in full.checks] == [True, False, True]
+    assert [c["passed"] for c in quick.checks] == [True, False, False]
+    assert quick.checks[2]["message"] == "check did not run: test_third"
+    assert (full.points, quick.points, quick.max_points) == (10, 5, 15)
