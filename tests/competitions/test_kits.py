@@ -149,7 +149,7 @@ def test_shipped_kits_are_complete(course, name):
 
 
 def test_a_sixth_competition_from_a_folder_of_images(course, tmp_path):
-    """docs/competitions.md's recipe: class sub-folders + competition.toml -> kit, solution, scoring."""
+    """the README's recipe (Adding a sixth competition): class sub-folders + competition.toml -> kit, solution, scoring."""
     from grader.competitions.kits import release_kit
     from grader.competitions.submit import submit_file
     from grader.competitions.teams import add_team
