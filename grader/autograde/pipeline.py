@@ -62,11 +62,15 @@ def assignment_config(course, assignment: str) -> dict:
 
 
 def sandbox_limits(course, config: dict):
-    """The sandbox's limits for this course (grader.toml ``[sandbox]``)."""
+    """The sandbox's limits: grader.toml ``[sandbox]``, with the assignment's own ``[limits]``."""
     from grader.executors import job_gpu
     from grader.sandbox import SandboxLimits
 
-    return SandboxLimits.from_course(course, gpu=job_gpu(course))
+    # assignment.toml [limits] memory_mb / max_processes set them for one assignment
+    # (08-architectures builds VGG-16/19 and ResNet-50).
+    overrides = {key: int(value) for key, value in config.get("limits", {}).items()
+                 if key in ("memory_mb", "max_processes")}
+    return SandboxLimits.from_course(course, gpu=job_gpu(course), **overrides)
 
 
 def grade_submission(course, assignment: str, student: str, notebook_path: str | Path | None, *,

@@ -106,7 +106,20 @@ def call(namespace: dict, name: str, args: list, kwargs: dict) -> Any:
 def describe_model(namespace: dict, builder: str, **kwargs: Any) -> dict:
     """Build the student's model and describe it as data (parameters, layers, compile settings)."""
     model = lookup(namespace, builder)(**kwargs)
-    return describe(model, builder)
+    description = describe(model, builder)
+    del model
+    _free_models()
+    return description
+
+
+def _free_models() -> None:
+    """Forget built models: a worker describes several large ones (VGG-16/19, ResNet-50) in turn."""
+    import gc
+
+    import keras
+
+    keras.backend.clear_session()
+    gc.collect()
 
 
 def describe_block(namespace: dict, fn: str, input_shape: list, **kwargs: Any) -> dict:
@@ -118,7 +131,10 @@ def describe_block(namespace: dict, fn: str, input_shape: list, **kwargs: Any) -
     outputs = function(inputs, **kwargs)
     if not isinstance(outputs, keras.KerasTensor):
         raise _Failure("bad_output", f"{fn} returned {codec.type_label(outputs)}, expected a Keras tensor")
-    return describe(keras.Model(inputs, outputs), fn)
+    description = describe(keras.Model(inputs, outputs), fn)
+    del inputs, outputs
+    _free_models()
+    return description
 
 
 def describe(model: Any, builder: str) -> dict:

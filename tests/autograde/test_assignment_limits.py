@@ -1,0 +1,26 @@
+"""An assignment's [limits] set the sandbox's memory and process limits for its jobs."""
+
+from grader.autograde.pipeline import sandbox_limits
+from grader.course import Course, defaults
+
+
+def test_assignment_limits_override_the_course_defaults(tmp_path):
+    course = Course(root=tmp_path, config=defaults())
+    assert sandbox_limits(course, {}).memory_mb == 4096
+    limits = sandbox_limits(course, {"limits": {"memory_mb": 6144, "max_processes": 64, "cell_seconds": 5}})
+    assert (limits.memory_mb, limits.max_processes, limits.wall_seconds) == (6144, 64, 900)
+
+
+def test_free_models_lets_a_worker_build_large_models_in_turn():
+    """describe_model forgets each model (clear_session), so VGG-sized models do not pile up."""
+    import keras
+
+    from grader.judge import ops
+
+    def build():
+        return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
+
+    first = ops.describe_model({"build": build}, "build")
+    second = ops.describe_model({"build": build}, "build")
+    # After clear_session the layer names start again from the same counter.
+    assert first["layers"][0]["name"] == second["layers"][0]["name"]
