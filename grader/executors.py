@@ -46,12 +46,15 @@ class LocalPoolExecutor:
     resubmit what did not finish.
     """
 
-    def __init__(self, workers: int = 1):
+    def __init__(self, workers: int = 1, *, stderr_log: str | os.PathLike | None = None):
         self.workers = max(1, int(workers))
+        self.stderr_log = str(stderr_log) if stderr_log is not None else None
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"))
+        initializer, initargs = (_stderr_to_file, (self.stderr_log,)) if self.stderr_log else (None, ())
+        return cf.ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=initializer, initargs=initargs)
 
     def submit(self, fn: Callable, *args: Any) -> cf.Future:
         return self._pool.submit(fn, *args)
@@ -71,6 +74,15 @@ class LocalPoolExecutor:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _stderr_to_file(path: str) -> None:
+    """A worker's (and its kernels') stderr goes to a log: TensorFlow's C++ start-up lines
+    ignore TF_CPP_MIN_LOG_LEVEL and would otherwise break the progress bar."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 2)
+    os.close(fd)
 
 
 BrokenExecutor = cf.process.BrokenProcessPool

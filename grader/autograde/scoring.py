@@ -74,7 +74,8 @@ def score(course, *, names: list[str] | tuple[str, ...] = (), students: list[str
     if not specs:
         return summary
     own_executor = executor is None
-    executor = executor or LocalPoolExecutor(min(len(specs), workers or default_workers(course)))
+    executor = executor or LocalPoolExecutor(min(len(specs), workers or default_workers(course)),
+                                             stderr_log=course.path("logs", "grading.log"))
     try:
         summary.results = jobs.run(course, store, specs, executor=executor, sandbox=sandbox, test_mode=test_mode,
                                    on_result=on_result)

@@ -177,3 +177,22 @@ def test_make_executor_reads_executor_cluster_from_the_course():
     with pytest.raises(ExecutorError, match=r"^Cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1: .* "
                                             r"Start one with 'dask scheduler' or fix \[executor\] cluster\.$"):
         make_executor(course("tcp://127.0.0.1:1"))
+
+
+def _write_to_stderr(text: str) -> int:
+    import os
+    import sys
+
+    sys.stderr.write(text)
+    sys.stderr.flush()
+    return os.getpid()
+
+
+def test_local_pool_workers_write_stderr_to_the_log(tmp_path):
+    from grader.executors import LocalPoolExecutor
+
+    log = tmp_path / "logs" / "grading.log"
+    with LocalPoolExecutor(1, stderr_log=log) as pool:
+        pid = pool.submit(_write_to_stderr, "tensorflow chatter\n").result(timeout=60)
+    assert pid != __import__("os").getpid()
+    assert log.read_text() == "tensorflow chatter\n"
