@@ -73,6 +73,12 @@ def sandbox_limits(course, config: dict):
     return SandboxLimits.from_course(course, gpu=job_gpu(course), **overrides)
 
 
+def judge_limits(limits, notebook_seconds: float):
+    """The judge worker's limits: loading the student's code again may take no longer than the
+    whole notebook was allowed (the worker's ``wall_seconds`` bounds only that loading)."""
+    return limits.replace(wall_seconds=min(limits.wall_seconds, notebook_seconds))
+
+
 def grade_submission(course, assignment: str, student: str, notebook_path: str | Path | None, *,
                      sandbox: bool = True, test_mode: bool = False, sha256: str = "",
                      stored_due=None) -> GradeResult:
@@ -129,8 +135,8 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
         result.details["execution"] = execution.to_dict()
 
         # 3. The hidden checks, outside the sandbox, against the student's code inside it.
-        report = judge.run(notebook, course, assignment, job_dir=judge_dir, sandbox=sandbox, limits=limits,
-                           test_mode=test_mode)
+        report = judge.run(notebook, course, assignment, job_dir=judge_dir, sandbox=sandbox,
+                           limits=judge_limits(limits, notebook_seconds), test_mode=test_mode)
     result.details["judge"] = report
     result.judge_points, result.judge_max = float(report["points"]), float(report["max_points"])
 

@@ -24,3 +24,12 @@ def test_free_models_lets_a_worker_build_large_models_in_turn():
     second = ops.describe_model({"build": build}, "build")
     # After clear_session the layer names start again from the same counter.
     assert first["layers"][0]["name"] == second["layers"][0]["name"]
+
+
+def test_loading_the_code_in_the_judge_is_bounded_by_the_notebook_limit(tmp_path):
+    from grader.autograde.pipeline import judge_limits
+
+    course = Course(root=tmp_path, config=defaults())
+    limits = sandbox_limits(course, {})
+    assert judge_limits(limits, 600).wall_seconds == 600
+    assert judge_limits(limits, 5000).wall_seconds == limits.wall_seconds == 900
