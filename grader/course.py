@@ -207,7 +207,7 @@ c.CourseDirectory.course_id = {course_id!r}
 c.CourseDirectory.db_url = {db_url!r}
 c.ClearSolutions.begin_solution_delimeter = "BEGIN SOLUTION"
 c.ClearSolutions.end_solution_delimeter = "END SOLUTION"
-c.ClearSolutions.code_stub = {{"python": "# YOUR CODE HERE\\nraise NotImplementedError()"}}
+c.ClearSolutions.code_stub = {{"python": {code_stub!r}}}
 c.Exchange.assignment_dir = {root!r}
 '''
 
@@ -228,6 +228,8 @@ def init_course(directory: str | os.PathLike, *, course_id: str | None = None, t
     values["course"]["id"] = course_id or _slug(root.name)
     if title:
         values["course"]["title"] = title
+    from grader.release import CODE_STUB  # the stub nbgrader puts in place of a solution
+
     staging = root.with_name(f".{root.name}.grader-init")
     shutil.rmtree(staging, ignore_errors=True)
     try:
@@ -236,7 +238,8 @@ def init_course(directory: str | os.PathLike, *, course_id: str | None = None, t
             (staging / name).mkdir()
         (staging / CONFIG_NAME).write_text(render_config(values), encoding="utf-8")
         (staging / "nbgrader_config.py").write_text(
-            NBGRADER_CONFIG.format(root=str(root), course_id=values["course"]["id"], db_url=f"sqlite:///{root / 'gradebook.db'}"),
+            NBGRADER_CONFIG.format(root=str(root), course_id=values["course"]["id"],
+                                   db_url=f"sqlite:///{root / 'gradebook.db'}", code_stub=CODE_STUB),
             encoding="utf-8",
         )
         from grader import assignments_source  # local: pulls in nbformat/jupytext

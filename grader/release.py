@@ -20,6 +20,7 @@ from pathlib import Path
 
 from grader.errors import AssignmentError
 
+# What a student finds in place of each solution: nbgrader's own default stub.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
 
 

@@ -8,6 +8,7 @@ Heavy imports (TensorFlow, nbgrader, pandas) happen inside the commands, so
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -26,6 +27,17 @@ class GraderGroup(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted. Run the same command again to resume; finished work is kept.", err=True)
             sys.exit(130)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:
+            # A bug of ours, not the user's mistake: still one line, the traceback only on request.
+            if os.environ.get("GRADER_DEBUG") == "1":
+                raise
+            first = str(exc).splitlines()[0][:300] if str(exc) else ""
+            raise click.ClickException(
+                f"internal error ({type(exc).__name__}: {first}): a bug in cnnkit, not in your input. "
+                "Run again with GRADER_DEBUG=1 to see the traceback, and please report it."
+            ) from None
 
 
 @click.group(cls=GraderGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -74,3 +74,23 @@ def test_init_makes_the_nbgrader_layout_and_refuses_to_overwrite(tmp_path):
     assert again.exit_code == 1
     assert again.output == f"Error: {target.resolve()} is already a course (grader.toml exists). Choose another directory.\n"
     assert (target / "grader.toml").read_text() == before
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_it(monkeypatch):
+    @main.command("probe-crash", hidden=True, help="Test only.")
+    def crash():
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    try:
+        monkeypatch.delenv("GRADER_DEBUG", raising=False)
+        result = CliRunner().invoke(main, ["probe-crash"])
+        assert result.exit_code == 1
+        assert result.output == (
+            "Error: internal error (ZeroDivisionError: division by zero): a bug in cnnkit, not in your input. "
+            "Run again with GRADER_DEBUG=1 to see the traceback, and please report it.\n"
+        )
+        monkeypatch.setenv("GRADER_DEBUG", "1")
+        result = CliRunner().invoke(main, ["probe-crash"])
+        assert isinstance(result.exception, ZeroDivisionError)
+    finally:
+        del main.commands["probe-crash"]
