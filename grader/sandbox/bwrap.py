@@ -154,20 +154,22 @@ def _filesystem(job_dir, limits: SandboxLimits, runtime_dir, version: tuple[int,
         path = os.path.join("/etc", name)
         if os.path.lexists(path):
             args += ["--ro-bind-try", path, path]
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    # The private temporary folders first: what is bound below may live under /tmp (a checkout
+    # in /tmp/..., its .venv) and must stay visible on top of them.
+    tmp_size = str(int(limits.tmp_mb) * 2**20)
+    for mount_point in ("/tmp", "/dev/shm", "/var/tmp"):
+        if version >= (0, 5):
+            args += ["--size", tmp_size]  # without --size the memory cgroup still bounds it
+        args += ["--tmpfs", mount_point]
     for path in _python_dirs():
         args += ["--ro-bind", path, path]
     if runtime_dir is not None:
         args += ["--ro-bind", str(runtime_dir), RUNTIME_DIR]
     for folder in dataset_folders():
         args += ["--tmpfs", folder]  # held-out labels of the shipped datasets stay outside
-    args += ["--proc", "/proc", "--dev", "/dev"]
     for node in gpu_device_nodes(limits.gpu):
         args += ["--dev-bind", node, node]
-    tmp_size = str(int(limits.tmp_mb) * 2**20)
-    for mount_point in ("/tmp", "/dev/shm", "/var/tmp"):
-        if version >= (0, 5):
-            args += ["--size", tmp_size]  # without --size the memory cgroup still bounds it
-        args += ["--tmpfs", mount_point]
     args += ["--bind", str(Path(job_dir).resolve()), JOB_DIR]
     args += ["--remount-ro", "/"]  # the root bwrap built (and /etc in it) is read-only too
     return args

@@ -66,3 +66,16 @@ def test_probe_reports_each_part_with_a_fix_when_it_fails():
         assert ok or fix, f"{name} failed without a fix"
     bwrap_ok = dict((name, ok) for name, ok, *_ in checks)["bubblewrap"]
     assert bwrap_ok == (bwrap.bwrap_executable() is not None)
+
+
+def test_a_python_environment_under_tmp_stays_visible(monkeypatch, tmp_path):
+    """A checkout in /tmp/... (CI clones there) binds its .venv on top of the private /tmp, not under it."""
+    from grader.sandbox import bwrap
+    from grader.sandbox.limits import SandboxLimits
+
+    venv = "/tmp/some-checkout/.venv"
+    monkeypatch.setattr(bwrap, "_python_dirs", lambda: [venv])
+    argv = bwrap.build_argv(["python3"], tmp_path, SandboxLimits(), executable="/usr/bin/bwrap")
+    tmpfs_tmp = max(i for i, arg in enumerate(argv) if arg == "--tmpfs" and argv[i + 1] == "/tmp")
+    bind_venv = argv.index(venv)
+    assert argv[bind_venv - 1] == "--ro-bind" and bind_venv > tmpfs_tmp
