@@ -7,8 +7,9 @@ For each assignment, ``check_assignments`` asks four things:
    manual answers and judge checks add up to the assignment's points;
 2. the notebook as a student receives it (solutions stubbed, hidden tests
    removed) earns no judge points and does not crash the grader;
-3. every mutant (``mutants/*.py``: a plausible wrong solution, substituted for
-   the solution cells) loses judge points;
+3. every mutant (``mutants/*.py``: the functions a plausible wrong answer writes
+   differently, added after the solution cells so that they override them) loses
+   judge points;
 4. there are at least four mutants and the judge carries at least 60 points.
 
 Grading goes through :func:`grade_source` only, so the whole check can move to
@@ -141,7 +142,7 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     for mutant in mutants:
         code = mutant.read_text(encoding="utf-8")
         report = _grade(result, f"mutant {mutant.stem}", assignment,
-                        student_source(notebook, solution_replacement=code), course, test_mode,
+                        student_source(notebook, mutant=code), course, test_mode,
                         stop_at_first_failure=not thorough)
         if report is not None:
             result.mutants[mutant.stem] = report.points

@@ -14,10 +14,10 @@ The simulated class, per assignment (``CLASS``):
 
 * full marks: the released notebook with the instructor's solution cells put
   back (markers removed) and the written answers filled in;
-* typical mistakes: the released notebook with the solution cells replaced by
-  one of ``assignments/<id>/mutants/*.py``, as ``grader check`` substitutes them
-  (:func:`grader.judge.source.student_cells`: the mutant takes the first
-  solution cell's place, the other solution cells are dropped);
+* typical mistakes: the solved notebook with one of ``assignments/<id>/mutants/*.py``
+  added after its last solution cell, as ``grader check`` adds them
+  (:func:`grader.judge.source.student_cells`): the mutant's wrong functions override
+  the right ones;
 * missing work: the released stub as handed out, or no submission at all;
 * one hostile notebook: it replaces numpy's assert helpers, prints a fake
   grade and tries to read the hidden tests.
@@ -277,7 +277,7 @@ def _write_submissions(course, assignments: list[str], *, quick: bool) -> dict[s
             elif role == "mutant":
                 mutant = mutants[(mutant_turn + len(name)) % len(mutants)]
                 mutant_turn += 1
-                notebook = mutant_notebook(released, mutant.read_text(encoding="utf-8"))
+                notebook = mutant_notebook(released, source, mutant.read_text(encoding="utf-8"))
             elif role == "hostile":
                 notebook = hostile_notebook(released)
             else:
@@ -321,17 +321,13 @@ def solution_notebook(released, source):
     return notebook
 
 
-def mutant_notebook(released, mutant_code: str):
-    """The released notebook with a mutant in place of its solution cells, as ``grader check`` substitutes them."""
+def mutant_notebook(released, source, mutant_code: str):
+    """The solved notebook with a mutant after its last solution cell, as ``grader check`` adds them."""
     from grader.judge.source import is_solution_cell
 
-    notebook = copy.deepcopy(released)
-    first = True
-    for cell in notebook.cells:
-        if is_solution_cell(cell):
-            cell.source = mutant_code if first else "# (my functions are in the first answer cell)"
-            first = False
-    _fill_answers(notebook)
+    notebook = solution_notebook(released, source)
+    last = [cell for cell in notebook.cells if is_solution_cell(cell)][-1]
+    last.source = f"{last.source.rstrip()}\n\n\n{mutant_code.strip()}\n"
     return notebook
 
 

@@ -34,26 +34,24 @@ def plain_python(source: str) -> str:
     return "\n".join(kept)
 
 
-def student_cells(notebook, *, solution_replacement: str | None = None) -> list[str]:
+def student_cells(notebook, *, mutant: str | None = None) -> list[str]:
     """The code of every code cell that is not a test cell.
 
-    With ``solution_replacement`` (a mutant), the solution cells are dropped and
-    that code takes the place of the first one.
+    With ``mutant`` (``assignments/<id>/mutants/*.py``: only the functions that a
+    plausible wrong answer writes differently), that code follows the last
+    solution cell and overrides the solution's definitions of the same names.
     """
     cells: list[str] = []
-    replaced = False
+    last_solution = -1
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code" or is_test_cell(cell):
             continue
-        if solution_replacement is not None and is_solution_cell(cell):
-            if not replaced:
-                cells.append(solution_replacement)
-                replaced = True
-            continue
         source = cell.get("source", "")
         cells.append(plain_python("".join(source) if isinstance(source, list) else source))
-    if solution_replacement is not None and not replaced:
-        cells.append(solution_replacement)
+        if is_solution_cell(cell):
+            last_solution = len(cells) - 1
+    if mutant is not None:
+        cells.insert(last_solution + 1 if last_solution >= 0 else len(cells), mutant)
     return cells
 
 
@@ -61,10 +59,10 @@ def join_cells(cells: list[str]) -> str:
     return "".join(f"{CELL_MARKER}\n{cell.rstrip()}\n" for cell in cells)
 
 
-def student_source(notebook, *, solution_replacement: str | None = None) -> str:
+def student_source(notebook, *, mutant: str | None = None) -> str:
     """The student's code from a notebook (an nbformat node, a dict, or a path)."""
     if isinstance(notebook, (str, Path)):
         import nbformat
 
         notebook = nbformat.read(str(notebook), as_version=4)
-    return join_cells(student_cells(notebook, solution_replacement=solution_replacement))
+    return join_cells(student_cells(notebook, mutant=mutant))

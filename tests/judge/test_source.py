@@ -28,9 +28,13 @@ def test_test_cells_and_magics_are_dropped():
     assert cells == ["import numpy as np", "def f():\n    return 1", "def g():\n    return 2", "y = f() + g()"]
 
 
-def test_a_mutant_takes_the_place_of_the_solution_cells():
-    cells = student_cells(notebook(), solution_replacement="def f():\n    return 9\ndef g():\n    return 8")
-    assert cells == ["import numpy as np", "def f():\n    return 9\ndef g():\n    return 8", "y = f() + g()"]
+def test_a_mutant_follows_the_last_solution_cell_and_overrides_it():
+    cells = student_cells(notebook(), mutant="def f():\n    return 9")
+    assert cells == ["import numpy as np", "def f():\n    return 1", "def g():\n    return 2",
+                     "def f():\n    return 9", "y = f() + g()"]
+    namespace: dict = {}
+    exec("\n".join(cells), namespace)
+    assert namespace["y"] == 11  # the mutant's f, the solution's g
 
 
 def test_source_round_trips_through_the_backends_cell_splitter(tmp_path):

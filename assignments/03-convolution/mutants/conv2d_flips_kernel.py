@@ -1,7 +1,6 @@
 """Mistake: conv2d computes a true convolution (the kernel flipped upside down and left to right), not Keras's cross-correlation."""
 
 import math
-
 import numpy as np
 
 

@@ -1,7 +1,6 @@
 """Mistake: conv2d accepts a bias but never adds it to the feature maps."""
 
 import math
-
 import numpy as np
 
 

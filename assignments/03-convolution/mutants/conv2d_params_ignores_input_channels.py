@@ -1,7 +1,6 @@
 """Mistake: conv2d_params counts one kh x kw kernel per filter, forgetting that each kernel spans all input channels."""
 
 import math
-
 import numpy as np
 
 

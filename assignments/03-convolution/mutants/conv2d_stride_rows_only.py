@@ -1,7 +1,6 @@
 """Mistake: conv2d applies the stride to the rows only; the kernel still moves one column at a time."""
 
 import math
-
 import numpy as np
 
 

@@ -1,7 +1,6 @@
 """Mistake: the output size formula forgets the + 1 ((n + 2p - k) / s instead of (n + 2p - k) / s + 1), so the last kernel position is dropped."""
 
 import math
-
 import numpy as np
 
 

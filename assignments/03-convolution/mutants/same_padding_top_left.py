@@ -1,7 +1,6 @@
 """Mistake: with padding 'same', the odd extra row/column of zeros goes at the top/left instead of TensorFlow's bottom/right."""
 
 import math
-
 import numpy as np
 
 

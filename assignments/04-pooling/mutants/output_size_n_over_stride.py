@@ -2,8 +2,6 @@
 
 import numpy as np
 
-# pair() and same_padding() are the notebook's given helpers.
-
 
 def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
     """Max pooling of feature maps x (N, H, W, C), each channel on its own."""

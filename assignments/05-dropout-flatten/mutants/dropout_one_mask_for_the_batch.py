@@ -12,19 +12,3 @@ def dropout(x, rate, training, seed=None):
         return x
     keep = np.random.default_rng(seed).random(x.shape[1:]) >= rate  # broadcast over the batch
     return np.where(keep, x / (1 - rate), 0.0)
-
-
-def flatten(x):
-    """(N, d1, d2, ...) -> (N, d1 * d2 * ...), row-major like keras.layers.Flatten."""
-    x = np.asarray(x)
-    return x.reshape(x.shape[0], -1)
-
-
-def cnn_params():
-    """Total number of parameters of the lecture's CNN, layer by layer."""
-    conv1 = (3 * 3 * 1 + 1) * 32
-    conv2 = (3 * 3 * 32 + 1) * 64
-    flat = 12 * 12 * 64  # 28 -> 26 -> 24 (valid 3x3 convolutions) -> 12 (max pooling)
-    dense1 = (flat + 1) * 128
-    dense2 = (128 + 1) * 10
-    return conv1 + conv2 + dense1 + dense2  # pooling, dropout and flatten add nothing

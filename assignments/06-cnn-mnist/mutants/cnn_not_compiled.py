@@ -5,9 +5,6 @@ import numpy as np
 import keras
 from keras import layers
 
-NUM_CLASSES = 10
-INPUT_SHAPE = (28, 28, 1)
-
 
 def build_cnn():
     model = keras.Sequential(
@@ -25,25 +22,3 @@ def build_cnn():
         name="cnn",
     )
     return model
-
-
-def build_dnn():
-    model = keras.Sequential(
-        [
-            keras.Input(shape=INPUT_SHAPE),
-            layers.Flatten(),
-            layers.Dense(512, activation="relu"),
-            layers.Dense(NUM_CLASSES, activation="softmax"),
-        ],
-        name="dnn",
-    )
-    model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
-    return model
-
-
-def accuracy(probabilities, labels):
-    probabilities = np.asarray(probabilities)
-    labels = np.asarray(labels)
-    if probabilities.ndim != 2 or len(probabilities) != len(labels):
-        raise ValueError("probabilities must be (n, classes) with one label per row")
-    return float(np.mean(probabilities.argmax(axis=1) == labels))

@@ -5,52 +5,6 @@ import numpy as np
 from scipy import ndimage
 
 
-def shift(image, dx, dy):
-    image = np.asarray(image, dtype=np.float64)
-    offsets = (dy, dx) + (0,) * (image.ndim - 2)
-    return ndimage.shift(image, offsets, order=1, mode="nearest")
-
-
 def flip(image, horizontal=True):
     image = np.asarray(image, dtype=np.float64)
     return image[::-1].copy() if horizontal else image[:, ::-1].copy()
-
-
-def rotate(image, degrees):
-    image = np.asarray(image, dtype=np.float64)
-    return ndimage.rotate(image, degrees, axes=(1, 0), reshape=False, order=1, mode="nearest")
-
-
-def zoom(image, factor):
-    image = np.asarray(image, dtype=np.float64)
-    centre = (np.array(image.shape[:2]) - 1) / 2.0
-    matrix = np.diag([factor, factor])
-    offset = centre - factor * centre
-    if image.ndim == 2:
-        return ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="nearest")
-    channels = [ndimage.affine_transform(image[..., c], matrix, offset=offset, order=1, mode="nearest")
-                for c in range(image.shape[2])]
-    return np.stack(channels, axis=-1)
-
-
-def random_augment(images, rng, rotation_range=0, width_shift_range=0.0, height_shift_range=0.0,
-                   zoom_range=0.0, horizontal_flip=False, vertical_flip=False):
-    rng = np.random.default_rng(rng)
-    images = np.asarray(images, dtype=np.float64)
-    height, width = images.shape[1:3]
-    out = np.empty(images.shape, dtype=np.float32)
-    for i, image in enumerate(images):
-        if rotation_range:
-            image = rotate(image, rng.uniform(-rotation_range, rotation_range))
-        if width_shift_range or height_shift_range:
-            dx = rng.uniform(-width_shift_range, width_shift_range) * width
-            dy = rng.uniform(-height_shift_range, height_shift_range) * height
-            image = shift(image, dx, dy)
-        if zoom_range:
-            image = zoom(image, rng.uniform(1 - zoom_range, 1 + zoom_range))
-        if horizontal_flip and rng.random() < 0.5:
-            image = flip(image, horizontal=True)
-        if vertical_flip and rng.random() < 0.5:
-            image = flip(image, horizontal=False)
-        out[i] = image
-    return out

@@ -5,34 +5,6 @@ import numpy as np
 from scipy import ndimage
 
 
-def shift(image, dx, dy):
-    image = np.asarray(image, dtype=np.float64)
-    offsets = (dy, dx) + (0,) * (image.ndim - 2)
-    return ndimage.shift(image, offsets, order=1, mode="nearest")
-
-
-def flip(image, horizontal=True):
-    image = np.asarray(image, dtype=np.float64)
-    return image[:, ::-1].copy() if horizontal else image[::-1].copy()
-
-
-def rotate(image, degrees):
-    image = np.asarray(image, dtype=np.float64)
-    return ndimage.rotate(image, degrees, axes=(1, 0), reshape=False, order=1, mode="nearest")
-
-
-def zoom(image, factor):
-    image = np.asarray(image, dtype=np.float64)
-    centre = (np.array(image.shape[:2]) - 1) / 2.0
-    matrix = np.diag([factor, factor])
-    offset = centre - factor * centre
-    if image.ndim == 2:
-        return ndimage.affine_transform(image, matrix, offset=offset, order=1, mode="nearest")
-    channels = [ndimage.affine_transform(image[..., c], matrix, offset=offset, order=1, mode="nearest")
-                for c in range(image.shape[2])]
-    return np.stack(channels, axis=-1)
-
-
 def random_augment(images, rng, rotation_range=0, width_shift_range=0.0, height_shift_range=0.0,
                    zoom_range=0.0, horizontal_flip=False, vertical_flip=False):
     rng = np.random.default_rng(rng)
