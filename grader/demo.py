@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from grader.errors import ConfigError, DatasetError, GraderError, SandboxError
+from grader.errors import ConfigError, GraderError, SandboxError
 
 MARKER = ".cnnkit-demo"
 DEFAULT_DIR = "demo-course"
@@ -216,26 +216,21 @@ def _list_datasets(course, console) -> list[dict]:
 
 def _release(course, summary: DemoSummary, console, *, quick: bool) -> list[str]:
     """Release every assignment (with a due date for the late penalty) and every starter kit."""
-    from grader.competitions.config import list_competitions
-    from grader.competitions.kits import release_kit
-    from grader.release import course_assignments, release_assignments
+    from grader.targets import ASSIGNMENT, assignment_names, release, resolve
 
     due = _due_date()
-    names = [a.name for a in course_assignments(course)]
+    names = assignment_names(course)
     for name in names:
         _set_due_date(course.path("assignments", name, "assignment.toml"), due)
-    for path in release_assignments(course, names):
-        summary.released.append(path.stem)
-        console.print(f"  released {path.stem}: {path.relative_to(course.root)}")
-    for name in list_competitions(course):
-        try:
-            path = release_kit(course, name)
-        except DatasetError as exc:
-            summary.skipped.append(f"{name}: {exc}")
-            console.print(f"  [yellow]skipped {name}[/]: {str(exc).split('. ')[0][:60]} (see 'grader data list')")
+    for item in release(course, resolve(course, (), all_=True), skip_missing_data=True):
+        name = item.target.name
+        if item.skipped:
+            summary.skipped.append(f"{name}: {item.skipped}")
+            what = "" if item.target.kind == ASSIGNMENT else " (see 'grader data list')"
+            console.print(f"  [yellow]skipped {name}[/]: {item.skipped.split('. ')[0][:60]}{what}")
             continue
         summary.released.append(name)
-        console.print(f"  released {name}: {path.relative_to(course.root)}")
+        console.print(f"  released {name}: {item.path.relative_to(course.root)}")
     return [n for n in names if not quick or n in QUICK_ASSIGNMENTS]
 
 
@@ -365,7 +360,7 @@ def _stderr_to(path: Path):
 
 
 def _sandbox_works(console) -> bool:
-    from grader.autograde.scoring import require_sandbox
+    from grader.targets import require_sandbox
 
     try:
         require_sandbox()
@@ -381,7 +376,7 @@ def _grade(course, roster: dict[str, list[str]], summary: DemoSummary, console, 
     """Grade each group of assignments that share a student list, with ``grader score``'s library call."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from grader.autograde.scoring import score
+    from grader.targets import score
 
     groups: dict[tuple[str, ...], list[str]] = {}
     for name, students in roster.items():

@@ -8,12 +8,13 @@ ranking, reveal); it never ranks on its own, so the pages and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from grader.competitions import leaderboard as _board
 from grader.competitions.config import list_competitions, load_competition
 from grader.competitions.metrics import get_metric
+from grader.competitions.rules import as_utc  # noqa: F401  (the site's one as_utc)
 
 
 @dataclass(frozen=True)
@@ -42,10 +43,3 @@ def leaderboard(store, cfg, *, private: bool, now: datetime) -> list[Any]:
 
 def is_revealed(store, cfg, *, now: datetime) -> bool:
     return _board.is_revealed(store, cfg, now=now)
-
-
-def as_utc(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; the store writes UTC, so say so."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment

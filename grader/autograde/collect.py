@@ -82,7 +82,7 @@ def collect(course, source: str | os.PathLike, *, assignments: list[str] | None 
     from sqlalchemy import select
 
     from grader.autograde.late import parse_timestamp
-    from grader.autograde.scoring import released_assignments
+    from grader.targets import released_assignments
     from grader.store import Store
     from grader.store.models import Student, Submission
 

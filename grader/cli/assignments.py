@@ -7,7 +7,7 @@ import json
 import click
 
 from grader.cli import get_course, main
-from grader.errors import AssignmentError, CourseNotFound, DatasetError
+from grader.errors import AssignmentError, CourseNotFound
 
 
 @main.command()
@@ -16,44 +16,17 @@ from grader.errors import AssignmentError, CourseNotFound, DatasetError
 @click.pass_context
 def release(ctx: click.Context, names: tuple[str, ...], all_: bool) -> None:
     """Student versions of assignments (nbgrader) and competition starter kits, as zips in release/."""
-    from grader.release import course_assignments, release_assignments
+    from grader.targets import release as release_targets
+    from grader.targets import resolve
 
     if not names and not all_:
         raise AssignmentError("Name the assignments or competitions to release, or pass --all.")
     course = get_course(ctx)
-    assignments = {a.name for a in course_assignments(course)}
-    competitions = _competitions(course)
-    if all_:
-        wanted_assignments, wanted_competitions = sorted(assignments), competitions
-    else:
-        unknown = [n for n in names if n not in assignments and n not in competitions]
-        if unknown:
-            known = ", ".join(sorted(assignments) + competitions) or "none"
-            raise AssignmentError(f"Unknown assignment or competition '{unknown[0]}'. Known: {known}.")
-        wanted_assignments = [n for n in names if n in assignments]
-        wanted_competitions = [n for n in names if n not in assignments]
-    # release_assignments() with no names releases every assignment: call it only with some.
-    for path in release_assignments(course, wanted_assignments) if wanted_assignments else []:
-        click.echo(f"released {path.stem}: {path}")
-    if wanted_competitions:
-        from grader.competitions.kits import release_kit
-
-        for name in wanted_competitions:
-            try:
-                click.echo(f"released {name}: {release_kit(course, name)}")
-            except DatasetError as exc:
-                if not all_:
-                    raise
-                # --all releases what can be released: a course may lack a dataset it does not use.
-                click.echo(f"skipped {name}: {exc}")
-
-
-def _competitions(course) -> list[str]:
-    if not course.path("competitions").is_dir():
-        return []
-    from grader.competitions.config import list_competitions
-
-    return list_competitions(course)
+    for item in release_targets(course, resolve(course, names, all_=all_), skip_missing_data=all_):
+        if item.skipped:
+            click.echo(f"skipped {item.target.name}: {item.skipped}")
+        else:
+            click.echo(f"released {item.target.name}: {item.path}")
 
 
 @main.command()

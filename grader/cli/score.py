@@ -25,7 +25,7 @@ def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
-    from grader.autograde.scoring import score as run_score
+    from grader.targets import score as run_score
 
     course = get_course(ctx)
     if no_sandbox:

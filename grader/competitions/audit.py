@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import select
 
 from grader.competitions.solution import load_solution
-from grader.competitions.submit import KIND
+from grader.competitions.rules import KIND
 from grader.competitions.validation import SubmissionSpec, validate_submission
 from grader.errors import SubmissionError
 from grader.store import Submission, Team

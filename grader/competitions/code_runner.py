@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from grader.competitions.config import load_competition
 from grader.competitions.kits import kit_folder
+from grader.competitions.rules import KIND
 from grader.store import Score, Submission
 
 OUTPUT_NAME = "submission.csv"
@@ -150,8 +151,6 @@ def record_failed(store, submission_id: int, error: str) -> None:
 
 def pending_code_submissions(store, competition: str, *, rescore: bool = False) -> list[int]:
     """Ids of the notebooks still to run (with ``rescore``: the scored ones again too), oldest first."""
-    from grader.competitions.submit import KIND
-
     wanted = ("pending", "scored") if rescore else ("pending",)
     with store.read() as session:
         return list(session.scalars(select(Submission.id).where(

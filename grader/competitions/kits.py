@@ -25,6 +25,7 @@ import numpy as np
 
 from grader.competitions.config import CompetitionConfig, list_competitions, load_competition  # noqa: F401
 from grader.competitions.metrics import get_metric
+from grader.competitions.rules import TIE_RULE
 from grader.competitions.solution import solution_from_splits, write_solution
 from grader.errors import CompetitionError
 
@@ -184,8 +185,6 @@ def render_readme(cfg, files: list[tuple[str, str]], *, n_test: int, n_train: in
 
 def rules(cfg) -> list[str]:
     """The competition's rules in words, generated from competition.toml (the site shows them too)."""
-    from grader.competitions.leaderboard import TIE_RULE
-
     public = round(cfg.public_fraction * 100)
     out = [f"Teams of at most {cfg.max_team_size} students; each student is in one team.",
            f"At most {cfg.daily_limit} valid submissions per team per day (days in {cfg.timezone}); "

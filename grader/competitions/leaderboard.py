@@ -12,20 +12,16 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 
 from grader.competitions.metrics import get_metric
-from grader.competitions.submit import KIND, as_utc
+from grader.competitions.rules import KIND, as_utc, now_utc, rank_key
 from grader.competitions.teams import ensure_competition_row, find_team
 from grader.errors import CompetitionError, SubmissionError
 from grader.store import Competition, Membership, Score, Submission, Team
-
-TIE_RULE = "Ties are broken by submission time: the earlier submission ranks higher."
-
 
 @dataclass
 class LeaderboardRow:
@@ -59,7 +55,7 @@ class Entry:
 
 def is_revealed(store, cfg, now: datetime | None = None) -> bool:
     """Is the private leaderboard visible: past the deadline, or revealed by the instructor?"""
-    now = as_utc(now or datetime.now(timezone.utc))
+    now = now_utc(now)
     if now >= cfg.deadline:
         return True
     with store.read() as session:
@@ -69,7 +65,7 @@ def is_revealed(store, cfg, now: datetime | None = None) -> bool:
 
 def reveal(store, cfg, now: datetime | None = None) -> datetime:
     """Show the private leaderboard now (before the deadline); returns when it was revealed."""
-    now = as_utc(now or datetime.now(timezone.utc))
+    now = now_utc(now)
     ensure_competition_row(store, cfg)
     with store.transaction() as session:
         row = session.get(Competition, cfg.name)
@@ -79,10 +75,7 @@ def reveal(store, cfg, now: datetime | None = None) -> datetime:
 
 
 def _sort_key(metric, score: float | None, entry: Entry) -> tuple:
-    """Best first; a missing or NaN score last; ties to the earlier submission."""
-    if score is None or math.isnan(score):
-        return (1, 0.0, as_utc(entry.submitted_at), entry.submission_id)
-    return (0, -score if metric.greater_is_better else score, as_utc(entry.submitted_at), entry.submission_id)
+    return rank_key(metric.greater_is_better, score, entry.submitted_at, entry.submission_id)
 
 
 def load_entries(session, cfg, team_id: int | None = None) -> list[Entry]:

@@ -13,35 +13,19 @@ after the deadline are scored and shown to their team but never ranked.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
 
 from grader.competitions.config import load_competition
+from grader.competitions.rules import KIND, day_window, local_time, now_utc
 from grader.competitions.scoring import score_predictions
 from grader.competitions.solution import load_solution
 from grader.competitions.teams import ensure_competition_row, find_team
 from grader.competitions.validation import SubmissionSpec, read_submission_bytes, validate_submission
 from grader.errors import LimitExceeded, SubmissionError
 from grader.store import Score, Submission
-
-KIND = "competition"
-
-
-def as_utc(moment: datetime) -> datetime:
-    """An aware UTC time (SQLite hands back naive UTC times)."""
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
-
-
-def day_window(moment: datetime, zone_name: str) -> tuple[datetime, datetime]:
-    """The calendar day containing ``moment`` in the competition's time zone, as UTC bounds."""
-    zone = ZoneInfo(zone_name)
-    local = as_utc(moment).astimezone(zone)
-    start = datetime(local.year, local.month, local.day, tzinfo=zone)
-    end = datetime.combine(start.date() + timedelta(days=1), start.time(), tzinfo=zone)
-    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
 def submit_file(course, store, competition: str, path, *, team: str, message: str | None = None,
@@ -54,16 +38,16 @@ def submit_file(course, store, competition: str, path, *, team: str, message: st
     competition not open yet or closed to late files, the daily limit.
     """
     cfg = load_competition(course, competition)
-    now = as_utc(now or datetime.now(timezone.utc))
+    now = now_utc(now)
     ensure_competition_row(store, cfg)
     with store.read() as session:
         team_row = find_team(session, cfg, team)
         team_id = team_row.id
     if cfg.start is not None and now < cfg.start:
-        raise SubmissionError(f"{cfg.name} opens at {_local(cfg.start, cfg.timezone)}. Submit after that.")
+        raise SubmissionError(f"{cfg.name} opens at {local_time(cfg.start, cfg.timezone)}. Submit after that.")
     is_late = now > cfg.deadline
     if is_late and not cfg.score_late:
-        raise SubmissionError(f"{cfg.name} closed at {_local(cfg.deadline, cfg.timezone)}; "
+        raise SubmissionError(f"{cfg.name} closed at {local_time(cfg.deadline, cfg.timezone)}; "
                               "this competition does not accept late submissions.")
     data = read_submission_bytes(path, cfg.max_bytes)
     scores: tuple[float, float] | None = None
@@ -99,7 +83,7 @@ def submit_file(course, store, competition: str, path, *, team: str, message: st
         if used >= cfg.daily_limit:
             raise LimitExceeded(
                 f"Team '{team}' has used its {cfg.daily_limit} submissions of today in {cfg.name} "
-                f"(days in {cfg.timezone}). Submit again from {_local(end, cfg.timezone)}.")
+                f"(days in {cfg.timezone}). Submit again from {local_time(end, cfg.timezone)}.")
         session.add(row)
         session.flush()
         if scores is not None:
@@ -136,10 +120,6 @@ def _notebook_error(data: bytes) -> str | None:
     if not isinstance(notebook, dict) or not isinstance(notebook.get("cells"), list):
         return "The submission is not a Jupyter notebook: it has no 'cells' list."
     return None
-
-
-def _local(moment: datetime, zone_name: str) -> str:
-    return as_utc(moment).astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def score_pending(course, store, competition: str, *, rescore: bool = False, sandbox: bool = True) -> int:

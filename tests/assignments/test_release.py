@@ -95,7 +95,8 @@ def test_cli_release_again_and_errors(course):
     assert (result.exit_code, result.output) == (1, "Error: Name the assignments or competitions to release, or pass --all.\n")
     result = runner.invoke(main, ["--course", str(course.root), "release", "99-nope"])
     assert result.exit_code == 1
-    assert result.output.startswith("Error: Unknown assignment or competition '99-nope'. Known: 01-preprocessing, ")
+    assert result.output.startswith("Error: Unknown assignment or competition '99-nope'. Assignments: 01-preprocessing, ")
+    assert "competitions: cifar-10, digit-recognizer" in result.output
     assert "\n" not in result.output.rstrip("\n")
 
 

@@ -33,8 +33,23 @@ def test_score_names_an_unknown_assignment(course):
     assert result.exit_code == 1
     warning, error = result.output.splitlines()
     assert warning.startswith("Warning: --no-sandbox: student code runs with your rights")
-    assert error.startswith("Error: 'nope' is neither a released assignment nor a competition. "
-                            f"Released: {ASSIGNMENT} (run 'grader release nope'); competitions: ")
+    assert error.startswith("Error: Unknown assignment or competition 'nope'. "
+                            f"Released assignments: {ASSIGNMENT}; competitions: ")
+
+
+def test_score_says_a_known_assignment_is_not_released(course):
+    import shutil
+
+    unreleased = course.path("assignments", "unreleased-one")
+    shutil.copytree(course.path("assignments", ASSIGNMENT), unreleased)
+    (unreleased / f"{ASSIGNMENT}.py").rename(unreleased / "unreleased-one.py")
+    try:
+        result = invoke(course, "score", "unreleased-one", "--no-sandbox")
+    finally:
+        shutil.rmtree(unreleased)
+    assert result.exit_code == 1
+    assert result.output.splitlines()[-1] == ("Error: Assignment 'unreleased-one' has not been released yet, so "
+                                              "nothing can be handed in. Run 'grader release unreleased-one' first.")
 
 
 def test_feedback_before_grading_is_one_line(course):

@@ -181,7 +181,7 @@ def test_score_pending_runs_every_pending_notebook_with_the_sandbox_flag(code_co
     assert submission(store, second.id).status == "failed"
     assert score_pending(course, store, "code-toy") == 0  # nothing pending any more
     third = submit_notebook(course, store, tmp_path, "pass")
-    from grader.autograde.scoring import score
+    from grader.targets import score
 
     summary = score(course, names=["code-toy"], sandbox=False)  # what `grader score --no-sandbox code-toy` does
     assert summary.competitions == {"code-toy": 1}

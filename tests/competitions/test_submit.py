@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from sqlalchemy import func, select
 
-from grader.competitions.submit import day_window, score_pending, score_predictions_file, submit_file
+from grader.competitions.rules import day_window
+from grader.competitions.submit import score_pending, score_predictions_file, submit_file
 from grader.competitions.teams import add_team
 from grader.errors import LimitExceeded, SubmissionError
 from grader.store import Score, Store, Submission

@@ -59,7 +59,7 @@ def course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def local_results(course):
     """The reference: both students graded on the local process pool."""
-    from grader.autograde.scoring import score
+    from grader.targets import score
 
     summary = score(course, names=[ASSIGNMENT], workers=2, sandbox=False)
     assert sorted(r.student for r in summary.results) == sorted(STUDENTS)

@@ -32,7 +32,7 @@ def grade_counts(course) -> dict:
 
 @pytest.mark.slow
 def test_local_cluster_grades_like_the_local_pool(course, local_results, local_cluster):
-    from grader.autograde.scoring import score
+    from grader.targets import score
     from grader.executors import DaskExecutor
 
     _, client = local_cluster
@@ -49,7 +49,7 @@ def test_killed_worker_loses_no_result_and_duplicates_none(course, local_results
     """Kill a worker process (and what it started) while it grades: Dask re-runs the job elsewhere."""
     import psutil
 
-    from grader.autograde.scoring import score
+    from grader.targets import score
     from grader.executors import DaskExecutor
 
     cluster, client = local_cluster
