@@ -34,6 +34,12 @@ from grader.errors import AssignmentError
 
 ASSIGNMENTS_DIR = Path(__file__).resolve().parent.parent / "assignments"
 
+# The locked grade cell that carries the judge's hidden checks in nbgrader's gradebook. The autograder
+# sets its score (grader.autograde.record), so nbgrader export and the formgrader add up the same total.
+JUDGE_CELL = "hidden_checks"
+JUDGE_CELL_SOURCE = ("# Hidden checks ({points:g} points): after you hand in, the course's judge runs them on the\n"
+                     "# functions you wrote above. This cell does nothing when you run it; do not change or delete it.")
+
 KINDS = {
     # kind: (solution, grade, locked)
     None: (False, False, True),
@@ -94,8 +100,11 @@ def get_assignment(name: str, root: Path = ASSIGNMENTS_DIR) -> AssignmentSource:
     raise AssignmentError(f"Unknown assignment '{name}'. Known assignments: {known}.")
 
 
-def build_notebook(source: Path):
-    """Read a percent-format source and return an nbformat notebook with nbgrader metadata."""
+def build_notebook(source: Path, *, judge_points: float = 0.0):
+    """Read a percent-format source and return an nbformat notebook with nbgrader metadata.
+
+    With ``judge_points`` the notebook ends with the hidden checks' grade cell (:data:`JUDGE_CELL`).
+    """
     import jupytext
     import nbformat
 
@@ -112,6 +121,8 @@ def build_notebook(source: Path):
             raise AssignmentError(f"{source}: cell {index + 1} has nbgrader={kind!r}; use one of solution, tests, manual.")
         grade_id = cell.metadata.pop("grade_id", None) or f"cell-{index:03d}"
         points = cell.metadata.pop("points", None)
+        if grade_id == JUDGE_CELL:
+            raise AssignmentError(f"{source}: grade_id {JUDGE_CELL!r} is reserved for the hidden checks' cell.")
         if grade_id in seen:
             raise AssignmentError(f"{source}: grade_id {grade_id!r} is used twice; every cell needs its own.")
         seen.add(grade_id)
@@ -135,6 +146,8 @@ def build_notebook(source: Path):
         if kind == "manual":
             # nbgrader's manual cells start with the answer placeholder.
             cell.source = cell.source or "YOUR ANSWER HERE"
+    if judge_points > 0:
+        notebook.cells.append(judge_cell(judge_points))
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     notebook.metadata["language_info"] = {"name": "python"}
     notebook.metadata.pop("jupytext", None)
@@ -153,12 +166,37 @@ def write_source(assignment: AssignmentSource, source_root: Path) -> Path:
 
     target = source_root / assignment.name
     target.mkdir(parents=True, exist_ok=True)
-    notebook = build_notebook(assignment.notebook_source)
+    notebook = build_notebook(assignment.notebook_source, judge_points=judge_points(assignment))
     path = target / f"{assignment.name}.ipynb"
     nbformat.write(notebook, path)
     return path
 
 
-def notebook_points(notebook) -> float:
-    """Points of the nbgrader-graded cells (visible tests and manual answers)."""
-    return float(sum(c.metadata.get("nbgrader", {}).get("points", 0) for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade")))
+def judge_cell(points: float):
+    """The locked grade cell whose score is the judge's points (a code cell: nbgrader scores it by its output)."""
+    from nbformat.v4 import new_code_cell
+
+    cell = new_code_cell(JUDGE_CELL_SOURCE.format(points=points))
+    cell.metadata["nbgrader"] = {"grade": True, "grade_id": JUDGE_CELL, "locked": True, "points": points,
+                                 "schema_version": 3, "solution": False}
+    return cell
+
+
+def cell_points(notebook) -> dict[str, float]:
+    """Points of the notebook's grade cells by role: ``tests`` (visible), ``manual`` (written), ``judge``."""
+    points = {"tests": 0.0, "manual": 0.0, "judge": 0.0}
+    for cell in notebook.cells:
+        meta = cell.metadata.get("nbgrader", {})
+        if meta.get("grade"):
+            role = "judge" if meta.get("grade_id") == JUDGE_CELL else "manual" if meta.get("solution") else "tests"
+            points[role] += float(meta.get("points", 0))
+    return points
+
+
+def judge_points(assignment: AssignmentSource) -> float:
+    """The hidden checks' share of ``points`` in assignment.toml: what the notebook's cells do not carry.
+
+    ``grader check`` proves it equals the judge's own total (its ``points`` markers).
+    """
+    visible = cell_points(build_notebook(assignment.notebook_source))
+    return max(0.0, float(assignment.config().get("points", 0)) - visible["tests"] - visible["manual"])

@@ -99,7 +99,7 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     check (its points are then those earned before it); ``thorough`` runs every
     check of every mutant, to see how many points each keeps.
     """
-    from grader.assignments_source import build_notebook
+    from grader.assignments_source import build_notebook, cell_points
     from grader.judge.source import student_source
     from grader.release import student_notebook
 
@@ -108,7 +108,8 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     config = assignment.config()
     notebook = build_notebook(assignment.notebook_source)
     result.points = float(config.get("points", 100))
-    result.notebook_points, result.manual_points = _notebook_points(notebook)
+    visible = cell_points(notebook)
+    result.notebook_points, result.manual_points = visible["tests"], visible["manual"]
 
     # 1. the solution: runs, passes its visible tests, earns every judge point
     problem = execute_notebook(notebook, config)
@@ -171,18 +172,6 @@ def _grade(result: CheckResult, what: str, assignment, source_code: str, course,
     except Exception as exc:  # a crash of the grader itself is exactly what this check looks for
         result.problems.append(f"{what}: the grader crashed with {type(exc).__name__}: {exc}")
     return None
-
-
-def _notebook_points(notebook) -> tuple[float, float]:
-    tests = manual = 0.0
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            if meta.get("solution"):
-                manual += float(meta.get("points", 0))
-            else:
-                tests += float(meta.get("points", 0))
-    return tests, manual
 
 
 def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str | None:

@@ -5,8 +5,10 @@ student_id, last_name, first_name, email, raw_score, late_submission_penalty,
 score, max_score`` from ``gradebook.db`` (so manual grades from the formgrader
 are included). We add, from the newest Grade row in the store:
 ``notebook_points, judge_points, judge_max_points, late_penalty, status,
-sandboxed, kit_total, kit_max_points``. ``kit_total`` is notebook tests +
-hidden checks - late penalty + manual scores from the gradebook.
+sandboxed, manual_points, kit_total, kit_max_points`` from the grade record
+(:mod:`grader.grades`). The hidden checks are a grade cell of the gradebook, so
+``kit_total`` equals nbgrader's ``score`` (tests + hidden checks + written answers
+- late penalty) and ``kit_max_points`` its ``max_score``.
 """
 
 from __future__ import annotations
@@ -41,37 +43,31 @@ def _gradebook_rows(course) -> dict[tuple[str, str], dict]:
                     submission = gb.find_submission(assignment.name, student.id)
                 except MissingEntry:
                     row.update(timestamp=None, raw_score=0.0, late_submission_penalty=0.0, score=0.0,
-                               manual_points=0.0, submitted=False)
+                               submitted=False)
                 else:
                     penalty = submission.late_submission_penalty or 0.0
-                    # Written answers (markdown cells) are graded by hand in the formgrader.
-                    manual = sum(g.score or 0.0 for notebook in submission.notebooks for g in notebook.grades
-                                 if g.cell.cell_type == "markdown")
                     row.update(timestamp=submission.timestamp, raw_score=submission.score,
                                late_submission_penalty=penalty, score=max(0.0, submission.score - penalty),
-                               manual_points=manual, submitted=True)
+                               submitted=True)
                 rows[(assignment.name, student.id)] = row
     return rows
 
 
 def export_rows(course) -> list[dict]:
     """Every (assignment, student) known to the gradebook or the store, with every column."""
-    from grader.autograde.jobs import latest_grades
-    from grader.store import Store
+    from grader.grades import grade_records
 
     rows = _gradebook_rows(course)
-    grades = {(g.assignment, g.student_id): g for g in latest_grades(Store.open(course))}
-    for key in sorted(set(rows) | set(grades)):
+    records = {(r.assignment, r.student): r for r in grade_records(course)}
+    for key in sorted(set(rows) | set(records)):
         row = rows.setdefault(key, {"assignment": key[0], "student_id": key[1], "raw_score": 0.0, "score": 0.0,
-                                    "late_submission_penalty": 0.0, "manual_points": 0.0})
-        grade = grades.get(key)
-        if grade is not None:
-            judge_max = float((grade.details or {}).get("judge_max", 0.0))
-            manual = float(row.get("manual_points") or 0.0)
-            row.update(notebook_points=grade.notebook_points, judge_points=grade.judge_points,
-                       judge_max_points=judge_max, late_penalty=grade.late_penalty, status=grade.status,
-                       sandboxed=grade.sandboxed, kit_total=round(grade.total + manual, 6),
-                       kit_max_points=grade.max_points)
+                                    "late_submission_penalty": 0.0})
+        record = records.get(key)
+        if record is not None:
+            row.update(notebook_points=record.notebook_points, judge_points=record.judge_points,
+                       judge_max_points=record.judge_max, manual_points=record.manual_points,
+                       late_penalty=record.late_penalty, status=record.status, sandboxed=record.sandboxed,
+                       kit_total=record.total, kit_max_points=record.max_points)
         else:
             row.update(status="not_graded" if row.get("submitted") else "no_submission")
     return [rows[key] for key in sorted(rows)]

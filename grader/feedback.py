@@ -143,7 +143,7 @@ def training_runs(extra: dict) -> list[dict]:
 
 
 def feedback_context(grade) -> dict:
-    """What the template shows for one Grade row (only student-safe fields)."""
+    """What the template shows for one grade record (:class:`grader.grades.GradeRecord`; only student-safe fields)."""
     details = grade.details or {}
     judge = details.get("judge") or {}
     checks = []
@@ -161,9 +161,11 @@ def feedback_context(grade) -> dict:
         })
     cells = [{"grade_id": gid, **info} for gid, info in (details.get("cells") or {}).items()]
     return {
-        "assignment": grade.assignment, "student": grade.student_id, "status": grade.status,
+        "assignment": grade.assignment, "student": grade.student, "status": grade.status,
         "status_text": STATUS_TEXT.get(grade.status, grade.status), "message": details.get("message", ""),
         "notebook_points": grade.notebook_points, "judge_points": grade.judge_points,
+        "manual_points": grade.manual_points, "manual_max": grade.manual_max,
+        "manual_pending": grade.manual_pending,
         "late_penalty": grade.late_penalty, "max_points": grade.max_points, "total": grade.total,
         "cells": cells, "checks": checks, "late": details.get("late") or {},
         "seconds": details.get("seconds"), "graded_at": grade.graded_at,
@@ -171,24 +173,23 @@ def feedback_context(grade) -> dict:
 
 
 def render_feedback(grade) -> str:
-    """The feedback page of one Grade row (or any object with its fields) as HTML text."""
+    """The feedback page of one grade record as HTML text."""
     return _environment().get_template("feedback.html.j2").render(**feedback_context(grade))
 
 
 def write_feedback(course, assignment: str, *, students: list[str] | None = None) -> list[Path]:
     """One ``feedback.html`` per graded student of ``assignment``; returns the paths written."""
-    from grader.autograde.jobs import latest_grades
     from grader.errors import AssignmentError
-    from grader.store import Store
+    from grader.grades import grade_records
 
-    grades = latest_grades(Store.open(course), assignment)
+    grades = grade_records(course, assignment=assignment)
     if students:
-        grades = [g for g in grades if g.student_id in students]
+        grades = [g for g in grades if g.student in students]
     if not grades:
         raise AssignmentError(f"No grades for '{assignment}' yet. Run 'grader score {assignment}' first.")
     written = []
     for grade in grades:
-        folder = course.path("feedback", grade.student_id, assignment)
+        folder = course.path("feedback", grade.student, assignment)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / "feedback.html"
         partial = folder / ".feedback.html.partial"

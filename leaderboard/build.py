@@ -99,7 +99,7 @@ def _render(course, store, out: Path, now: datetime) -> None:
     site = {"title": course.get("course", "title"), "course_id": course.get("course", "id"), "built_at": now,
             "tz": _zone(course)}
     _write(out / "index.html", env.get_template("index.html.j2").render(
-        site=site, root="", competitions=views, assignments=model.collect_assignments(store),
+        site=site, root="", competitions=views, assignments=model.collect_assignments(course, store),
         min_students=model.MIN_STUDENTS_FOR_STATS))
     for view in views:
         _render_competition(env, course, store, view, out / view.slug, site)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from grader.store.models import Assignment, Grade, Membership, Score, Student, Submission, Team
+from grader.store.models import Assignment, Membership, Score, Student, Submission, Team
 from leaderboard import engine
 from leaderboard.engine import MetricInfo, as_utc
 from leaderboard.text import humanize, safe_slug, zone
@@ -165,20 +165,23 @@ def chart_series(view: CompetitionView, *, private: bool) -> list[tuple[str, lis
     return series
 
 
-def collect_assignments(store) -> list[AssignmentView]:
-    """Each assignment with class-level statistics of the newest grade per student."""
+def collect_assignments(course, store) -> list[AssignmentView]:
+    """Each assignment with class-level statistics of each student's grade (:mod:`grader.grades`: one total)."""
+    from grader.grades import grade_records
+
     with store.read() as session:
         assignments = session.scalars(select(Assignment).order_by(Assignment.due_at, Assignment.name)).all()
-        newest: dict[tuple[str, str], float] = {}
-        for grade in session.scalars(select(Grade).order_by(Grade.graded_at, Grade.id)):
-            newest[(grade.assignment, grade.student_id)] = 100.0 * grade.total / (grade.max_points or 100.0)
+    percents: dict[str, list[float]] = {}
+    for record in grade_records(course, store):
+        if record.percent is not None:
+            percents.setdefault(record.assignment, []).append(record.percent)
     views = []
     for assignment in assignments:
-        percents = [value for (name, _), value in newest.items() if name == assignment.name]
-        enough = len(percents) >= MIN_STUDENTS_FOR_STATS
+        values = percents.get(assignment.name, [])
+        enough = len(values) >= MIN_STUDENTS_FOR_STATS
         views.append(AssignmentView(
             name=assignment.name, title=assignment.title, due_at=as_utc(assignment.due_at), points=assignment.points,
-            graded=len(percents), mean=statistics.fmean(percents) if enough else None,
-            median=statistics.median(percents) if enough else None,
+            graded=len(values), mean=statistics.fmean(values) if enough else None,
+            median=statistics.median(values) if enough else None,
         ))
     return views

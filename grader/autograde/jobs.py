@@ -188,16 +188,18 @@ def _crashed(spec: JobSpec, sandbox: bool, message: str) -> GradeResult:
                        message=message[:500], sandboxed=sandbox)
 
 
-def latest_grades(store, assignment: str | None = None) -> list:
-    """The newest Grade row per (assignment, student): what export and feedback show."""
+def latest_grades(store, assignment: str | None = None, *, student: str | None = None) -> list:
+    """The newest Grade row per (assignment, student) (:mod:`grader.grades` makes the grade record of it)."""
     from sqlalchemy import select
 
     from grader.store.models import Grade
 
-    with store.transaction() as session:
+    with store.read() as session:
         query = select(Grade).order_by(Grade.id)
         if assignment is not None:
             query = query.where(Grade.assignment == assignment)
+        if student is not None:
+            query = query.where(Grade.student_id == student)
         newest: dict[tuple[str, str], Grade] = {}
         for grade in session.scalars(query):
             newest[(grade.assignment, grade.student_id)] = grade

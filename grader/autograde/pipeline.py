@@ -162,7 +162,8 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
     # 5. Record, as nbgrader autograde would.
     if execution.guard_changes:
         _zero_test_cells(notebook)
-    record.save(notebook, course, assignment, student, timestamp=submitted_at, late_penalty=result.late_penalty)
+    record.save(notebook, course, assignment, student, timestamp=submitted_at, late_penalty=result.late_penalty,
+                judge_points=result.judge_points)
 
 
 def _guard_message(changes: list[str]) -> str:

@@ -21,6 +21,7 @@ import warnings
 from datetime import datetime
 from pathlib import Path
 
+from grader.assignments_source import JUDGE_CELL
 from grader.autograde.common import gradebook_lock, nbgrader_resources
 
 
@@ -29,8 +30,12 @@ def autograded_folder(course, assignment: str, student: str) -> Path:
 
 
 def save(notebook, course, assignment: str, student: str, *, timestamp: datetime | None,
-         late_penalty: float = 0.0, notebook_id: str | None = None, zero_all: bool = False) -> dict:
+         late_penalty: float = 0.0, judge_points: float = 0.0, notebook_id: str | None = None,
+         zero_all: bool = False) -> dict:
     """Write the grades of ``notebook`` to the gradebook; returns ``{grade_id: auto_score}``.
+
+    ``judge_points`` becomes the score of the hidden checks' grade cell
+    (:data:`grader.assignments_source.JUDGE_CELL`), so the gradebook's total is the kit's total.
 
     ``zero_all`` records a submission that could not be graded at all (not a
     notebook, no submission): every graded cell gets 0, as nbgrader does for a
@@ -53,6 +58,7 @@ def save(notebook, course, assignment: str, student: str, *, timestamp: datetime
         if zero_all:
             _zero_all(course, assignment, student, notebook_id)
         else:
+            set_judge_score(notebook, judge_points)
             SaveAutoGrades().preprocess(notebook, resources)
         with Gradebook(course.gradebook_url) as gb:
             submitted = gb.find_submission_notebook(notebook_id, assignment, student)
@@ -82,13 +88,27 @@ def _zero_all(course, assignment: str, student: str, notebook_id: str) -> None:
         gb.db.commit()
 
 
+def set_judge_score(notebook, points: float) -> None:
+    """Give the hidden checks' cell the judge's points, as nbgrader reads partial credit: its only
+    output is an ``execute_result`` holding the number (whatever the kernel printed there is dropped)."""
+    from nbformat.v4 import new_output
+
+    for cell in notebook.cells:
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if meta.get("grade_id") == JUDGE_CELL:
+            earned = min(max(0.0, float(points)), float(meta.get("points", 0)))
+            cell.outputs = [new_output("execute_result", data={"text/plain": repr(round(earned, 6))},
+                                       execution_count=None)]
+
+
 def notebook_scores(notebook) -> dict:
-    """Per graded cell: points earned by nbgrader's rule (``None`` = waits for manual grading) and max."""
+    """Per graded notebook cell: points earned by nbgrader's rule (``None`` = waits for manual grading)
+    and max. The hidden checks' cell is the judge's, reported with the judge's checks instead."""
     from nbgrader import utils
 
     scores = {}
     for cell in notebook.cells:
-        if utils.is_grade(cell):
+        if utils.is_grade(cell) and cell.metadata["nbgrader"].get("grade_id") != JUDGE_CELL:
             earned, maximum = utils.determine_grade(cell)
             scores[cell.metadata["nbgrader"]["grade_id"]] = {
                 "points": earned, "max_points": maximum, "manual": utils.is_solution(cell)}

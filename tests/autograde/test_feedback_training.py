@@ -7,23 +7,23 @@ import json
 import math
 import textwrap
 from datetime import datetime, timezone
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from grader.feedback import feedback_context, render_feedback
+from grader.grades import GradeRecord
 from grader.judge.plugin import confusion_matrix, training_run
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def fake_grade(checks: list[dict]) -> SimpleNamespace:
-    """What feedback reads of a Grade row, with a judge report whose checks carry ``extra``."""
-    return SimpleNamespace(
-        assignment="06-cnn-mnist", student_id="ada", status="graded", notebook_points=10.0, judge_points=20.0,
-        late_penalty=0.0, max_points=100.0, total=30.0, graded_at=datetime(2026, 11, 28, tzinfo=timezone.utc),
-        details={"judge": {"checks": checks}, "cells": {}},
+def fake_grade(checks: list[dict]) -> GradeRecord:
+    """A grade record whose judge report's checks carry ``extra``."""
+    return GradeRecord(
+        assignment="06-cnn-mnist", student="ada", status="graded", notebook_points=10.0, notebook_max=20.0,
+        judge_points=20.0, judge_max=70.0, manual_max=10.0, manual_pending=True,
+        graded_at=datetime(2026, 11, 28, tzinfo=timezone.utc), details={"judge": {"checks": checks}, "cells": {}},
     )
 
 

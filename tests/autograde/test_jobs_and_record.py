@@ -123,6 +123,9 @@ def test_gradebook_matches_nbgrader(course, graded):
         scores = {g.name: (g.auto_score, g.needs_manual_grade) for g in alice.grades}
         assert scores["test_double"] == (10, False) and scores["test_clip01"] == (10, False)
         assert scores["explain"] == (None, True)  # a written answer waits for the formgrader
+        assert scores["hidden_checks"] == (40, False)  # the judge's points, in nbgrader's own gradebook
+        dan = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "dan")  # the released stub
+        assert {g.name: g.auto_score for g in dan.grades}["hidden_checks"] == 0
         carol = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "carol")
         assert carol.late_submission_penalty == 20
     assert course.path("autograded", "alice", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").is_file()
@@ -136,8 +139,33 @@ def test_nbgrader_export_reads_the_gradebook(course, graded, tmp_path):
                                text=True, timeout=120)
     assert completed.returncode == 0, completed.stderr[-2000:]
     rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(out.read_text()))}
-    assert float(rows["alice"]["raw_score"]) == 20
+    assert float(rows["alice"]["raw_score"]) == 60  # 20 from the test cells, 40 from the hidden checks' cell
+    assert float(rows["alice"]["max_score"]) == 65
     assert float(rows["carol"]["late_submission_penalty"]) == 20
+    from grader.grades import grade_records
+
+    for record in grade_records(course, assignment=ASSIGNMENT):  # nbgrader and cnnkit give the same total
+        assert float(rows[record.student]["score"]) == pytest.approx(record.total), record.student
+
+
+def test_a_formgrader_score_counts_everywhere(course, graded):
+    """A written answer graded by hand (as the formgrader saves it) is in cnnkit's total and nbgrader's."""
+    from nbgrader.api import Gradebook
+
+    from grader.export import export_rows
+    from grader.grades import grade_records
+
+    before = {r.student: r for r in grade_records(course, assignment=ASSIGNMENT)}["carol"]
+    assert before.manual_pending and before.total == 40  # 60 earned, 20 off for two late days
+    with Gradebook(course.gradebook_url) as gb:
+        notebook = gb.find_submission_notebook(ASSIGNMENT, ASSIGNMENT, "carol")
+        grade = next(g for g in notebook.grades if g.name == "explain")
+        grade.manual_score = 4.0
+        gb.db.commit()
+    after = {r.student: r for r in grade_records(course, assignment=ASSIGNMENT)}["carol"]
+    assert not after.manual_pending and (after.manual_points, after.total, after.max_points) == (4.0, 44.0, 65.0)
+    row = next(r for r in export_rows(course) if r["student_id"] == "carol")
+    assert row["kit_total"] == row["score"] == 44.0
 
 
 def test_our_export_has_nbgrader_columns_and_ours(course, graded):
