@@ -158,7 +158,8 @@ def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = F
             session.add(job)
             session.flush()
             session.add(Grade(job_id=job.id, assignment="01-mnist", student_id=f"g{s}", status="graded",
-                              notebook_points=40 + s, judge_points=40, max_points=100))
+                              notebook_points=40 + s, judge_points=40, max_points=100,
+                              details={"notebook_max": 50, "judge_max": 50}))
 
 
 def build(tmp_path: Path, *, revealed: bool) -> tuple[Course, Store, Path]:
