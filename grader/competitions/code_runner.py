@@ -49,27 +49,42 @@ def run_code_submission(course, store, competition: str, submission_id: int, *, 
     None when the run failed (status ``failed``) or the file it wrote was invalid
     (status ``invalid``); the submission's ``error`` then says why in one line.
     """
-    from grader.competitions.submit import score_predictions_file
-
-    cfg = load_competition(course, competition)
     with store.read() as session:
         digest = session.scalar(select(Submission.sha256).where(Submission.id == submission_id))
+    outcome = run_code_notebook(str(course.root), competition, str(store.file_path(digest)), sandbox)
+    return record_code_outcome(course, store, competition, submission_id, outcome)
+
+
+def run_code_notebook(course_root: str, competition: str, notebook_path: str, sandbox: bool = True) -> dict:
+    """The worker's half (plain arguments and result, so it runs in a pool or on a Dask worker):
+    run the notebook in the sandbox; ``{"data": bytes}`` of the submission.csv it wrote, or ``{"error": why}``."""
+    from grader.course import find_course
+
+    course = find_course(course_root)
+    cfg = load_competition(course, competition)
     kit = kit_folder(course, cfg.name)
     # Short paths: the kernel's Unix sockets live in the job directory (sun_path is 108 bytes).
     with tempfile.TemporaryDirectory(prefix="cnnkit-code-") as tmp:
-        job_dir, private = Path(tmp, "job"), Path(tmp, "private")
-        private.mkdir()
+        job_dir = Path(tmp, "job")
         copy_kit(kit, job_dir)
-        shutil.copyfile(store.file_path(digest), job_dir / NOTEBOOK_NAME)
+        shutil.copyfile(notebook_path, job_dir / NOTEBOOK_NAME)
         error = _run_notebook(course, cfg, job_dir, sandbox=sandbox)
         if error is None:
             data, error = read_output(job_dir / OUTPUT_NAME, cfg.max_bytes)
-        if error is not None:
-            record_failed(store, submission_id, error)
-            return None
-        predictions = private / OUTPUT_NAME
-        predictions.write_bytes(data)
-        return score_predictions_file(course, store, cfg.name, submission_id, predictions)
+    return {"error": error} if error is not None else {"data": data}
+
+
+def record_code_outcome(course, store, competition: str, submission_id: int, outcome: dict) -> Score | None:
+    """The parent's half: score the file the notebook wrote (as an uploaded one), or record why it failed."""
+    from grader.competitions.submit import score_predictions_file
+
+    if outcome.get("error") is not None or not isinstance(outcome.get("data"), bytes):
+        record_failed(store, submission_id, str(outcome.get("error") or "the notebook's run returned nothing"))
+        return None
+    with tempfile.TemporaryDirectory(prefix="cnnkit-code-out-") as tmp:
+        predictions = Path(tmp, OUTPUT_NAME)
+        predictions.write_bytes(outcome["data"])
+        return score_predictions_file(course, store, competition, submission_id, predictions)
 
 
 def copy_kit(kit: Path, job_dir: Path) -> None:

@@ -38,6 +38,34 @@ class Student(Base):
     name: Mapped[str | None] = mapped_column(String(256))
     email: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    display_name: Mapped[str | None] = mapped_column(String(256))  # what public pages show (never the id)
+    lms_id: Mapped[str | None] = mapped_column(String(128), index=True)  # the LMS's user id (Canvas, Moodle)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # +1 signs out everywhere
+
+
+class Instructor(Base):
+    __tablename__ = "instructors"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class AccessToken(Base):
+    """A sign-in link's token or an API token, stored as its sha256 only (the token itself is never kept)."""
+
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "signin" (single use, expires) | "api"
+    role: Mapped[str] = mapped_column(String(16))  # "student" | "instructor"
+    principal: Mapped[str] = mapped_column(String(128), index=True)  # student or instructor id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Team(Base):
@@ -49,6 +77,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(256))
     is_benchmark: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    invite_code: Mapped[str | None] = mapped_column(String(32), unique=True)  # students join with it
 
     members: Mapped[list["Membership"]] = relationship(back_populates="team", cascade="all, delete-orphan")
 
@@ -123,22 +152,36 @@ class Score(Base):
 
 
 class GradingJob(Base):
-    """One unit of grading work, keyed by (target, owner, sha256): idempotent by construction."""
+    """One unit of grading work, keyed by (target, owner, sha256): idempotent by construction.
+
+    The rows are the grading queue (:mod:`grader.queue`): a dispatcher claims a queued job with a
+    lease it keeps alive while the job runs; a job whose lease expired (its dispatcher died) is
+    queued again, and one that failed for reasons of the infrastructure is retried a few times and
+    then ends ``failed``, never counted against the student.
+    """
 
     __tablename__ = "grading_jobs"
     __table_args__ = (UniqueConstraint("target", "owner", "sha256", "attempt"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(128))
-    owner: Mapped[str] = mapped_column(String(256))  # student id or team name
+    owner: Mapped[str] = mapped_column(String(256))  # student id, or team id for a competition's notebook
     sha256: Mapped[str] = mapped_column(String(64))
     attempt: Mapped[int] = mapped_column(Integer, default=1)  # --rescore adds an attempt
-    status: Mapped[str] = mapped_column(String(32), default="queued")  # queued|running|done
+    # queued | running | done | failed (infrastructure) | cancelled | superseded (a newer hand-in)
+    status: Mapped[str] = mapped_column(String(32), default="queued", index=True)
     verdict: Mapped[str | None] = mapped_column(String(32))  # graded|timeout|memory_limit|crashed|tampered|...
     worker: Mapped[str | None] = mapped_column(String(256))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(16), default="assignment", server_default="assignment")
+    submission_id: Mapped[int | None] = mapped_column(ForeignKey("submissions.id"))
+    lease_owner: Mapped[str | None] = mapped_column(String(256))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    infra_failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)  # why it failed or was cancelled
+    phases: Mapped[dict | None] = mapped_column(JSON)  # seconds per phase: queued, notebook, judge, saved ...
 
 
 class Grade(Base):

@@ -145,11 +145,20 @@ def test_a_notebook_that_loops_forever_gets_the_budget_verdict_leaves_no_process
 
 
 def test_a_notebook_over_the_course_memory_limit_fails_with_the_memory_verdict(code_comp, tmp_path):
+    from grader.course import render_config
+
     course, store, solution = code_comp
-    course.config["sandbox"]["memory_mb"] = 300
+    toml = course.path("grader.toml")
+    saved = toml.read_text(encoding="utf-8")
+    values = {section: dict(keys) for section, keys in course.config.items()}
+    values["sandbox"]["memory_mb"] = 300  # the worker reads the limit from grader.toml, as on a cluster
+    toml.write_text(render_config(values), encoding="utf-8")
     row = submit_notebook(course, store, tmp_path, "import numpy as np\nhog = np.ones(2 * 1024**3 // 8)",
                           NEAREST_CENTROID)
-    assert run_code_submission(course, store, "code-toy", row.id) is None
+    try:
+        assert run_code_submission(course, store, "code-toy", row.id) is None
+    finally:
+        toml.write_text(saved, encoding="utf-8")
     stored = submission(store, row.id)
     assert stored.status == "failed"
     assert stored.error == "the notebook went over the memory limit of 300 MiB", stored.error

@@ -10,8 +10,8 @@ from sqlalchemy import select
 from grader.errors import StoreError
 from grader.store import Grade, GradingJob, Membership, Score, Store, Student, Submission, Team, Competition
 
-TABLES = ["alembic_version", "assignments", "competitions", "grades", "grading_jobs", "memberships",
-          "scores", "students", "submissions", "teams"]
+TABLES = ["access_tokens", "alembic_version", "assignments", "competitions", "grades", "grading_jobs", "instructors",
+          "memberships", "scores", "students", "submissions", "teams"]
 
 
 @pytest.fixture
