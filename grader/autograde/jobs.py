@@ -1,33 +1,34 @@
-"""Grading jobs: keyed by (assignment, student, sha256 of the submission), so grading is resumable.
+"""Grading jobs of assignments: keyed by (assignment, student, sha256 of the submission), so grading is resumable.
 
-    specs = plan(course, store, "01-preprocessing")          # only what is not graded yet
+    specs = plan(course, store, "01-preprocessing")          # queue what is not graded yet
     results = run(course, store, specs, executor=LocalPoolExecutor(2))
 
-A job row (``GradingJob``) is made before its work starts and marked ``done``
-with its ``Grade`` row in one transaction when the work ends. So after a crash
-or Ctrl-C, running again finds the unfinished rows and grades only those; a
-finished job is never graded twice unless ``rescore`` asks for it, which adds an
-attempt and a new ``Grade`` row (rows are never updated in place).
+:func:`plan` puts a job in the grading queue (:mod:`grader.queue`) for every
+submitted notebook that has none yet; :func:`run` drains those jobs with the same
+:class:`grader.dispatcher.Dispatcher` the class server runs. A job is marked
+``done`` with its ``Grade`` row in one transaction when its work ends, so after a
+crash or Ctrl-C running again grades only the unfinished ones; a finished job is
+never graded twice unless ``rescore`` asks for it, which adds an attempt and a new
+``Grade`` row (rows are never updated in place).
 
-All store writes happen here, in the parent process; workers only grade.
+All store writes happen in the parent process; workers only grade.
 """
 
 from __future__ import annotations
 
 import hashlib
-import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
-from grader.autograde.pipeline import GradeResult, grade_job
+from grader.autograde.pipeline import GradeResult
 
 NO_SUBMISSION = "none"
 
 
 @dataclass(frozen=True)
 class JobSpec:
-    """One unit of work, plain data so it can travel to a worker."""
+    """One queued job, as ``grader score`` reports it."""
 
     job_id: int
     assignment: str
@@ -46,13 +47,27 @@ def submitted_notebooks(course, assignment: str, students: Iterable[str] | None 
     root = course.path("submitted")
     if root.is_dir():
         for folder in sorted(root.glob(f"*/{assignment}")):
-            notebooks = sorted(folder.glob("*.ipynb"))
-            preferred = folder / f"{assignment}.ipynb"
-            found[folder.parent.name] = preferred if preferred.is_file() else (notebooks[0] if notebooks else None)
+            found[folder.parent.name] = _notebook_in(folder, assignment)
     if students:
         wanted = list(students)
         found = {student: found.get(student) for student in wanted}
     return found
+
+
+def _notebook_in(folder: Path, assignment: str) -> Path | None:
+    preferred = folder / f"{assignment}.ipynb"
+    if preferred.is_file():
+        return preferred
+    notebooks = sorted(folder.glob("*.ipynb"))
+    return notebooks[0] if notebooks else None
+
+
+def notebook_for(course, claimed) -> str | None:
+    """The notebook a claimed job grades (None: the student handed in nothing)."""
+    if claimed.sha256 == NO_SUBMISSION:
+        return None
+    path = _notebook_in(course.path("submitted", claimed.owner, claimed.target), claimed.target)
+    return str(path) if path is not None else None
 
 
 def file_sha256(path: Path | None) -> str:
@@ -63,10 +78,12 @@ def file_sha256(path: Path | None) -> str:
 
 def plan(course, store, assignment: str, *, students: Iterable[str] | None = None,
          rescore: bool = False) -> list[JobSpec]:
-    """The jobs to run for ``assignment``: new submissions, unfinished jobs, and (``rescore``) all."""
+    """Queue the jobs of ``assignment``: new submissions, unfinished jobs, and (``rescore``) all."""
     from sqlalchemy import select
 
-    from grader.store.models import GradingJob, Student, Submission
+    from grader import queue
+    from grader.autograde.late import read_timestamp
+    from grader.store.models import Student, Submission, utcnow
 
     specs = []
     for student, path in submitted_notebooks(course, assignment, students).items():
@@ -75,117 +92,82 @@ def plan(course, store, assignment: str, *, students: Iterable[str] | None = Non
             if session.get(Student, student) is None:
                 session.add(Student(id=student))
                 session.flush()
-            if path is not None and session.scalar(select(Submission.id).where(
+            submission_id = None
+            if path is not None:
+                submission_id = session.scalar(select(Submission.id).where(
                     Submission.kind == "assignment", Submission.target == assignment,
-                    Submission.student_id == student, Submission.sha256 == sha)) is None:
-                data = path.read_bytes()
-                store.put_file(data)
-                session.add(Submission(kind="assignment", target=assignment, student_id=student, sha256=sha,
-                                       size=len(data), original_name=path.name, status="pending"))
-            latest = session.scalars(select(GradingJob).where(
-                GradingJob.target == assignment, GradingJob.owner == student, GradingJob.sha256 == sha,
-            ).order_by(GradingJob.attempt.desc())).first()
-            if latest is not None and latest.status != "done":
-                job = latest  # an interrupted run: resume it
-            elif latest is None or rescore:
-                job = GradingJob(target=assignment, owner=student, sha256=sha,
-                                 attempt=(latest.attempt + 1) if latest else 1, status="queued")
-                session.add(job)
-                session.flush()
-            else:
+                    Submission.student_id == student, Submission.sha256 == sha))
+                if submission_id is None:
+                    data = path.read_bytes()
+                    store.put_file(data)
+                    row = Submission(kind="assignment", target=assignment, student_id=student, sha256=sha,
+                                     size=len(data), original_name=path.name, status="pending",
+                                     submitted_at=read_timestamp(path.parent) or utcnow())
+                    session.add(row)
+                    session.flush()
+                    submission_id = row.id
+            job = queue.enqueue(session, kind=queue.ASSIGNMENT, target=assignment, owner=student, sha256=sha,
+                                submission_id=submission_id, rescore=rescore)
+            if job is None:
                 continue
             specs.append(JobSpec(job.id, assignment, student, sha, str(path) if path else None, job.attempt))
     return specs
 
 
-def _mark_running(store, specs: list[JobSpec]) -> None:
-    from grader.store.models import GradingJob, utcnow
-
-    with store.transaction() as session:
-        for spec in specs:
-            job = session.get(GradingJob, spec.job_id)
-            job.status, job.started_at, job.worker = "running", utcnow(), socket.gethostname()
-
-
-def save_result(store, spec: JobSpec, result: GradeResult) -> None:
-    """Finish a job: its verdict, a new Grade row, the submission's status; one transaction."""
+def record_grade(session, job, result: GradeResult, seconds: float) -> None:
+    """Write a finished job's Grade row and its submissions' status (inside the queue's transaction)."""
     from sqlalchemy import select
 
-    from grader.store.models import Grade, GradingJob, Submission, utcnow
+    from grader.store.models import Grade, Submission
 
-    with store.transaction() as session:
-        job = session.get(GradingJob, spec.job_id)
-        job.status, job.verdict, job.finished_at = "done", result.status, utcnow()
-        session.add(Grade(job_id=job.id, assignment=spec.assignment, student_id=spec.student, status=result.status,
-                          notebook_points=result.notebook_points, judge_points=result.judge_points,
-                          max_points=result.max_points, late_penalty=result.late_penalty,
-                          sandboxed=result.sandboxed, details={"message": result.message, **result.details,
-                                                               "seconds": result.seconds,
-                                                               "manual_max": result.manual_max,
-                                                               "notebook_max": result.notebook_max,
-                                                               "judge_max": result.judge_max}))
-        for submission in session.scalars(select(Submission).where(
-                Submission.kind == "assignment", Submission.target == spec.assignment,
-                Submission.student_id == spec.student, Submission.sha256 == spec.sha256)):
-            submission.status = "graded"
-            submission.error = None if result.status == "graded" else result.message[:2000]
+    session.add(Grade(job_id=job.id, assignment=job.target, student_id=job.owner, status=result.status,
+                      notebook_points=result.notebook_points, judge_points=result.judge_points,
+                      max_points=result.max_points, late_penalty=result.late_penalty,
+                      sandboxed=result.sandboxed, details={"message": result.message, **result.details,
+                                                           "seconds": result.seconds,
+                                                           "manual_max": result.manual_max,
+                                                           "notebook_max": result.notebook_max,
+                                                           "judge_max": result.judge_max}))
+    queued = _seconds_between(job.created_at, job.started_at)
+    phases = result.details.get("phases") if isinstance(result.details.get("phases"), dict) else {}
+    job.phases = {"queued": round(queued, 3) if queued is not None else None, **phases,
+                  "worker": round(seconds, 3)}
+    for submission in session.scalars(select(Submission).where(
+            Submission.kind == "assignment", Submission.target == job.target,
+            Submission.student_id == job.owner, Submission.sha256 == job.sha256)):
+        submission.status = "graded"
+        submission.error = None if result.status == "graded" else result.message[:2000]
 
 
-def _due(store, assignment: str):
-    from grader.store.models import Assignment
+def _seconds_between(start, end) -> float | None:
+    from grader.competitions.rules import as_utc
 
-    with store.transaction() as session:
-        row = session.get(Assignment, assignment)
-        return row.due_at if row is not None else None
+    if start is None or end is None:
+        return None
+    return (as_utc(end) - as_utc(start)).total_seconds()
 
 
 def run(course, store, specs: list[JobSpec], *, executor, sandbox: bool = True, test_mode: bool = False,
         on_result: Callable[[JobSpec, GradeResult], None] | None = None) -> list[GradeResult]:
-    """Grade ``specs`` on ``executor``; every finished job is saved as soon as it ends.
+    """Grade the queued jobs ``specs`` on ``executor``; every finished job is saved as soon as it ends.
 
-    A worker process that dies takes the pool's other futures with it: those
-    jobs are resubmitted once on a fresh pool; a job lost twice is ``crashed``.
+    A worker that dies is a failure of the infrastructure: its job is queued again (a few
+    times), then ends ``failed`` without a grade (:mod:`grader.queue`).
     """
-    from grader.executors import BrokenExecutor, job_key, submit_job
+    from grader.dispatcher import Dispatcher
 
     if not specs:
         return []
-    _mark_running(store, specs)
-    dues = {a: _due(store, a) for a in {s.assignment for s in specs}}
-    results: list[GradeResult] = []
-    losses: dict[int, int] = {}
-    pending = list(specs)
-    while pending:
-        futures = {submit_job(executor, job_key(s.assignment, s.student, s.sha256, s.attempt), grade_job,
-                              str(course.root), s.assignment, s.student, s.notebook_path, sandbox,
-                              test_mode, s.sha256, dues[s.assignment]): s for s in pending}
-        pending = []
-        broken = False
-        for future in executor.as_completed(futures):
-            spec = futures[future]
-            try:
-                result = future.result()
-            except BrokenExecutor:
-                broken = True
-                losses[spec.job_id] = losses.get(spec.job_id, 0) + 1
-                if losses[spec.job_id] < 2:
-                    pending.append(spec)
-                    continue
-                result = _crashed(spec, sandbox, "the grading worker died twice while grading this submission")
-            except Exception as exc:  # the worker raised outside the pipeline's own guard
-                result = _crashed(spec, sandbox, f"grading failed: {type(exc).__name__}: {exc}")
-            save_result(store, spec, result)
-            results.append(result)
-            if on_result is not None:
-                on_result(spec, result)
-        if broken and hasattr(executor, "restart"):
-            executor.restart()
-    return results
+    by_id = {spec.job_id: spec for spec in specs}
 
+    def finished(claimed, result) -> None:
+        if on_result is not None and claimed.job_id in by_id:
+            on_result(by_id[claimed.job_id], result)
 
-def _crashed(spec: JobSpec, sandbox: bool, message: str) -> GradeResult:
-    return GradeResult(assignment=spec.assignment, student=spec.student, sha256=spec.sha256, status="crashed",
-                       message=message[:500], sandboxed=sandbox)
+    capacity = getattr(executor, "workers", None) or len(specs)
+    dispatcher = Dispatcher(course, store, executor, capacity=capacity, sandbox=sandbox, test_mode=test_mode,
+                            on_result=finished)
+    return dispatcher.drain(list(by_id))
 
 
 def latest_grades(store, assignment: str | None = None, *, student: str | None = None) -> list:

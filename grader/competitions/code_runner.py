@@ -87,6 +87,30 @@ def record_code_outcome(course, store, competition: str, submission_id: int, out
         return score_predictions_file(course, store, competition, submission_id, predictions)
 
 
+def record_code_job(course, session, job, outcome: dict) -> None:
+    """The queue's version of :func:`record_code_outcome`: everything in the transaction that ends the job."""
+    from grader.competitions.scoring import score_predictions
+    from grader.competitions.solution import load_solution
+    from grader.competitions.validation import SubmissionSpec, validate_submission
+    from grader.errors import SubmissionError
+
+    submission = session.get(Submission, job.submission_id)
+    if outcome.get("error") is not None or not isinstance(outcome.get("data"), bytes):
+        submission.status = FAILED
+        submission.error = str(outcome.get("error") or "the notebook's run returned nothing")[:2000]
+        return
+    cfg = load_competition(course, job.target)
+    solution = load_solution(cfg)
+    try:
+        parsed = validate_submission(outcome["data"], SubmissionSpec.for_competition(cfg, solution.ids))
+    except SubmissionError as exc:
+        submission.status, submission.error = "invalid", f"The notebook's predictions are invalid: {exc}"[:2000]
+        return
+    public, private = score_predictions(cfg, solution, parsed.predictions)
+    session.add(Score(submission_id=submission.id, metric=cfg.metric, public_score=public, private_score=private))
+    submission.status, submission.error = "scored", None
+
+
 def copy_kit(kit: Path, job_dir: Path) -> None:
     """Read-only copies of the kit's files in ``job_dir`` (copies, not links: the kit stays intact)."""
     names = [p.relative_to(kit).as_posix() for p in kit.rglob("*")]
