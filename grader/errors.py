@@ -56,3 +56,15 @@ class SiteError(GraderError):
 
 class ExecutorError(GraderError):
     "The grading cluster (Dask scheduler) cannot be reached or used."
+
+
+class NotFound(GraderError):
+    "No such thing, or not one the caller may see (a student never learns which)."
+
+
+class PermissionDenied(GraderError):
+    "The caller is signed in but may not do this."
+
+
+class TooLarge(GraderError):
+    "An upload is larger than its limit."

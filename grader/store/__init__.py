@@ -25,11 +25,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from grader.errors import StoreError
 from grader.store.models import (  # noqa: F401  (re-exported)
+    AccessToken,
     Assignment,
     Base,
     Competition,
     Grade,
     GradingJob,
+    Instructor,
     Membership,
     Score,
     Student,

@@ -1,0 +1,128 @@
+"""The JSON API (``Authorization: Bearer TOKEN``; a signed-in browser's cookie works too).
+
+=======  ===============================================  =============================================
+GET      /healthz                                         ``{"status": "ok"}`` (no sign-in)
+GET      /api/me                                          who the token belongs to
+GET      /api/competitions                                the competitions the caller can enter
+GET      /api/competitions/{name}/leaderboard             the public board (``?private=true`` once revealed)
+POST     /api/competitions/{name}/submissions             multipart ``file``, ``message`` -> the submission
+GET      /api/competitions/{name}/submissions             the caller's team's submissions
+GET      /api/competitions/{name}/submissions/{id}        one of them (404 for anyone else's)
+POST     /api/competitions/{name}/selection               ``{"ids": [...]}``: the final selection
+=======  ===============================================  =============================================
+
+Errors are ``{"error": code, "message": one line}`` with 400 (a bad file, also listing
+``errors``), 401 (no or a bad token), 403, 404, 409 (the daily limit, a team rule),
+413 (too large, refused before it is stored) or 429 (too many requests, ``Retry-After``).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from grader.auth import AuthError, Principal
+from grader.errors import PermissionDenied, SubmissionError, TooLarge
+from grader.server.app import check_rate, state_of
+from grader.service import competitions as service
+
+router = APIRouter()
+
+
+def caller(request: Request) -> Principal:
+    """Any signed-in person (a 401 otherwise): the one place the API asks who is calling."""
+    if not request.user.is_authenticated:
+        raise AuthError("Sign in first: send 'Authorization: Bearer TOKEN' with the API token from 'grader invite' "
+                        "(or 'grader login URL TOKEN' for the grader command).")
+    return request.user.principal
+
+
+def instructor(request: Request) -> Principal:
+    who = caller(request)
+    if not who.is_instructor:
+        raise PermissionDenied("Only an instructor may do this.")
+    return who
+
+
+class Selection(BaseModel):
+    ids: list[int] = Field(max_length=100)
+
+
+@router.get("/healthz", tags=["server"])
+def healthz(request: Request) -> dict:
+    from sqlalchemy import text
+
+    with state_of(request).store.read() as session:
+        session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+@router.get("/api/me", tags=["server"])
+def me(who: Principal = Depends(caller)) -> dict:
+    return {"role": who.role, "id": who.id, "name": who.name}
+
+
+@router.get("/api/competitions", tags=["competitions"])
+def competitions(request: Request, who: Principal = Depends(caller)) -> list[dict]:
+    state = state_of(request)
+    out = []
+    for name in service.competition_names(state.course, who):
+        cfg = service.get(state.course, who, name)
+        team = service.my_team(state.store, cfg, who)
+        out.append({"name": cfg.name, "title": cfg.title, "metric": cfg.metric, "kind": cfg.kind,
+                    "deadline": cfg.deadline.isoformat(), "daily_limit": cfg.daily_limit,
+                    "team": team.name if team else None})
+    return out
+
+
+@router.get("/api/competitions/{name}/leaderboard", tags=["competitions"])
+def leaderboard(name: str, request: Request, private: bool = False, who: Principal = Depends(caller)) -> dict:
+    state = state_of(request)
+    rows = service.leaderboard(state.course, state.store, who, name, private=private)
+    return {"competition": name, "private": private, "rows": rows}
+
+
+@router.post("/api/competitions/{name}/submissions", status_code=201, tags=["competitions"])
+def submit(name: str, request: Request, file: UploadFile = File(...), message: str = Form(""),
+           team: str | None = Form(None), who: Principal = Depends(caller)):
+    state = state_of(request)
+    check_rate(request, "upload", who.id)
+    data = read_upload(file, service.get(state.course, who, name).max_bytes)
+    view = service.submit(state.course, state.store, who, name, data, filename=file.filename, message=message,
+                          team=team if who.is_instructor else None)
+    state.wake.set()
+    body = view.to_dict()
+    if view.status == "invalid":
+        return JSONResponse({"error": "invalid_file", "message": view.error, **body}, status_code=400)
+    return body
+
+
+@router.get("/api/competitions/{name}/submissions", tags=["competitions"])
+def submissions(name: str, request: Request, team: str | None = None, who: Principal = Depends(caller)) -> list[dict]:
+    state = state_of(request)
+    views = service.submissions(state.course, state.store, who, name, team=team if who.is_instructor else None)
+    return [v.to_dict() for v in views]
+
+
+@router.get("/api/competitions/{name}/submissions/{submission_id}", tags=["competitions"])
+def submission(name: str, submission_id: int, request: Request, who: Principal = Depends(caller)) -> dict:
+    state = state_of(request)
+    return service.submission(state.course, state.store, who, name, submission_id).to_dict()
+
+
+@router.post("/api/competitions/{name}/selection", tags=["competitions"])
+def selection(name: str, body: Selection, request: Request, who: Principal = Depends(caller)) -> dict:
+    state = state_of(request)
+    return {"selected": service.select_final(state.course, state.store, who, name, body.ids)}
+
+
+def read_upload(file: UploadFile, limit: int) -> bytes:
+    """The uploaded bytes, refused (413) past ``limit`` without keeping them; an empty upload is a 400."""
+    data = file.file.read(limit + 1)
+    if len(data) > limit:
+        raise TooLarge(f"The file is larger than {limit / 1e6:g} MB, the limit here; nothing was stored. "
+                       "gzip-compress it (.csv.gz) or submit a smaller file.")
+    if not data:
+        raise SubmissionError("The upload is empty: choose the file to submit.")
+    return data
