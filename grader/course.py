@@ -279,9 +279,11 @@ def init_course(directory: str | os.PathLike, *, course_id: str | None = None, t
         raise
     course = Course(root=root, config=validate_config({}, root / CONFIG_NAME))
     course.config = load_config(root / CONFIG_NAME)
+    from grader.auth import ensure_secret
     from grader.store import Store
 
     Store.open(course).create()
+    ensure_secret(course)  # the class server signs its session cookies with it (0600)
     return course
 
 

@@ -68,3 +68,4 @@ from grader.cli import competitions as _competitions  # noqa: E402,F401
 from grader.cli import assignments as _assignments  # noqa: E402,F401
 from grader.cli import score as _score  # noqa: E402,F401
 from grader.cli import demo as _demo  # noqa: E402,F401
+from grader.cli import server as _server  # noqa: E402,F401
