@@ -186,8 +186,9 @@ def share_notebook(course: Course, file: str, data: bytes, name: str = "digit-re
     return folder / file
 
 
+KOREAN_NAME = "합성곱 신경망 Conv Crew"
 SHOWCASE_NAMES = ["Convolutional Crew", "Pooling Party", "Dropout Kids", "Stride Riders", "Feature Mappers",
-                  "Residual Learners", "Inception Module", "Batch Normals", "Kernel Panic"]
+                  KOREAN_NAME, "Inception Module", "Batch Normals", "Kernel Panic"]
 
 
 def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = False,

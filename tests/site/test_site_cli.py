@@ -7,7 +7,7 @@ import urllib.request
 from datetime import datetime, timedelta, timezone
 
 from click.testing import CliRunner
-from site_fixtures import add_submission, add_team, make_course, populate, write_competition_folder
+from site_fixtures import add_submission, add_team, make_course, populate, release_kit, write_competition_folder
 
 from grader.cli import main
 from leaderboard.serve import SiteServer
@@ -16,6 +16,7 @@ from leaderboard.serve import SiteServer
 def course_with_data(tmp_path):
     course, store = make_course(tmp_path / "course")
     write_competition_folder(course)
+    release_kit(course)
     populate(store)
     return course, store
 
