@@ -167,14 +167,25 @@ KIT_FILES = {
 }
 
 
-def release_kit(course: Course, name: str = "digit-recognizer") -> Path:
+def shipped_baseline(name: str = "digit-recognizer") -> bytes:
+    """The baseline notebook the kit ships (starter_kits/<name>/baseline.py), as 'grader release' converts it."""
+    import jupytext
+    import nbformat
+
+    notebook = jupytext.read(Path(__file__).resolve().parents[2] / "starter_kits" / name / "baseline.py",
+                             fmt="py:percent")
+    notebook.metadata.pop("jupytext", None)
+    return nbformat.writes(notebook).encode("utf-8")
+
+
+def release_kit(course: Course, name: str = "digit-recognizer", *, baseline: bytes = BASELINE_NOTEBOOK) -> Path:
     """A released starter kit, as 'grader release' leaves it: release/<name>.zip with one top folder."""
     course.path("release").mkdir(parents=True, exist_ok=True)
     archive = course.path("release", f"{name}.zip")
     with zipfile.ZipFile(archive, "w") as kit:
         for file, text in KIT_FILES.items():
             kit.writestr(f"{name}/{file}", text)
-        kit.writestr(f"{name}/baseline.ipynb", BASELINE_NOTEBOOK)
+        kit.writestr(f"{name}/baseline.ipynb", baseline)
     return archive
 
 

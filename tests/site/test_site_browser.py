@@ -26,6 +26,7 @@ from site_fixtures import (
     make_course,
     populate,
     release_kit,
+    shipped_baseline,
     write_competition_folder,
 )
 
@@ -279,7 +280,7 @@ def test_feedback_page_reads_on_a_phone_and_a_desktop(tmp_path, sized):
 def test_korean_renders_in_a_real_font_not_missing_glyph_boxes(tmp_path, watched):
     course, store = make_course(tmp_path / "course", title="합성곱 신경망 2026")
     write_competition_folder(course, showcase=True)
-    release_kit(course)
+    release_kit(course, baseline=shipped_baseline())
     populate(store, team_names=SHOWCASE_NAMES)
     site = build_site(course, store, tmp_path / "site", now=NOW).parent
     watched.open(site / "digit-recognizer" / "leaderboard.html")
@@ -287,6 +288,9 @@ def test_korean_renders_in_a_real_font_not_missing_glyph_boxes(tmp_path, watched
     korean = watched.page.evaluate(TEXT_WIDTH, "합성곱")
     missing = watched.page.evaluate(TEXT_WIDTH, "\U0010fffd" * 3)  # a code point no font has: the box
     assert abs(korean - missing) > 0.1 * missing, (korean, missing)
+    watched.open(site / "digit-recognizer" / "code" / "baseline.html")  # the shipped baseline speaks Korean too
+    assert "합성곱 신경망" in watched.page.locator(".notebook").inner_text()
+    assert watched.page.evaluate(TEXT_WIDTH, "합성곱") == korean
     watched.check_clean()
 
 
@@ -298,7 +302,7 @@ SHOTS = {"index": "index.html", "overview": "digit-recognizer/index.html", "data
 def test_screenshots_for_the_readme(tmp_path, browser):
     course, store = make_course(tmp_path / "course", title="Convolutional Neural Networks 2026")
     write_competition_folder(course, showcase=True)
-    release_kit(course)
+    release_kit(course, baseline=shipped_baseline())
     populate(store, revealed=True, team_names=SHOWCASE_NAMES)
     site = build_site(course, store, tmp_path / "site", now=NOW).parent
     folder = SCREENSHOTS if os.environ.get("CNNKIT_UPDATE_SCREENSHOTS") == "1" else tmp_path / "screenshots"
