@@ -5,7 +5,7 @@
 The static site and the class server both read this (through ``leaderboard/engine.py``),
 so they show the same thing; neither runs SQL of its own. The rules are
 :mod:`grader.competitions.leaderboard`'s: the rows are its rows, the private board and
-private scores appear only when :func:`~grader.competitions.leaderboard.private_score_visible`
+private scores appear only when :func:`~grader.competitions.leaderboard.private_scores_shown_up_to`
 says so. Members are shown by display name, never by student id; file names, messages
 and error texts of submissions are not here at all (they are for their team only,
 through :func:`~grader.competitions.leaderboard.team_submissions`).
@@ -25,7 +25,7 @@ from grader.competitions.leaderboard import (
     load_entries,
     load_teams,
     private_board,
-    private_score_visible,
+    private_scores_shown_up_to,
     rank_teams,
     reveal_time,
 )
@@ -94,9 +94,10 @@ def standings(store, cfg, now: datetime) -> Standings:
     with store.read() as session:
         teams, member_ids = load_teams(session, cfg)
         names = member_names(session, cfg)
-        entries = load_entries(session, cfg)
+        entries = load_entries(session, cfg, texts=False)
         revealed_at = reveal_time(session, cfg)
-    revealed = now >= cfg.deadline or (revealed_at is not None and revealed_at <= now)
+    shown_up_to = private_scores_shown_up_to(cfg, revealed_at=revealed_at, now=now)
+    revealed = shown_up_to is not None
     public_rows = rank_teams(cfg, teams, member_ids, entries, private=False)
     private_rows = private_board(cfg, teams, member_ids, entries, public_rows, revealed_at=revealed_at, now=now) \
         if revealed else []
@@ -111,7 +112,7 @@ def standings(store, cfg, now: datetime) -> Standings:
             team.last_submission_at = entry.submitted_at
         if entry.status != "scored" or entry.public is None:
             continue
-        private = entry.private if private_score_visible(entry, cfg, revealed_at=revealed_at, now=now) else None
+        private = entry.private if revealed and entry.submitted_at <= shown_up_to else None
         team.scores.append(ScorePoint(entry.submitted_at, entry.public, private))
     for row in public_rows:
         shown[row.team_id].public_rank, shown[row.team_id].public_score = row.rank, row.score
