@@ -13,6 +13,7 @@ Nothing here reads the store or a file: the server may call it on every request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
@@ -69,7 +70,7 @@ def environment() -> Environment:
     return make_environment()
 
 
-def render(page: Page, *, site: SiteInfo, link: Link, extra_tabs: list[Tab] = (),
+def render(page: Page, *, site: SiteInfo, link: Link, extra_tabs: Sequence[Tab] = (),
            env: Environment | None = None, **extra: Any) -> str:
     """The page's HTML. A competition's page gets its tabs (plus ``extra_tabs``) built with ``link``."""
     context = {"site": site, "link": link, **page.context, **extra}
