@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEBIAN_PACKAGES := bubblewrap dataset-fashion-mnist chromium chromium-driver postgresql
+DEBIAN_PACKAGES := bubblewrap dataset-fashion-mnist chromium chromium-driver postgresql fonts-noto-cjk
 DEMO_DIR ?= demo-course
 
 .PHONY: install system-deps demo test test-fast clean

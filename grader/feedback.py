@@ -14,6 +14,7 @@ import base64
 import io
 import math
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -23,6 +24,24 @@ def _environment():
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html", "j2"]))
+
+
+@contextmanager
+def _figure(size: tuple[float, float]):
+    """A matplotlib figure and axis in cnnkit's fonts (Korean labels render), closed afterwards."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from grader.plot_fonts import plot_style
+
+    with matplotlib.rc_context(plot_style()):
+        figure, axis = plt.subplots(figsize=size)
+        try:
+            yield figure, axis
+        finally:
+            plt.close(figure)
 
 
 def _png(figure) -> str:
@@ -45,20 +64,12 @@ def learning_curve(history: dict) -> str | None:
                 series[key] = points
     if not series:
         return None
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    figure, axis = plt.subplots(figsize=(4, 2.5))
-    for name, points in series.items():
-        axis.plot([epoch for epoch, _ in points], [value for _, value in points], marker="o", label=name)
-    axis.set_xlabel("epoch")
-    axis.legend()
-    try:
+    with _figure((4, 2.5)) as (figure, axis):
+        for name, points in series.items():
+            axis.plot([epoch for epoch, _ in points], [value for _, value in points], marker="o", label=name)
+        axis.set_xlabel("epoch")
+        axis.legend()
         return _png(figure)
-    finally:
-        plt.close(figure)
 
 
 def confusion_table(matrix, class_names=None) -> dict | None:
@@ -82,24 +93,17 @@ def confusion_matrix_image(matrix, class_names=None) -> str | None:
     if table is None:
         return None
     matrix, class_names = table["rows"], table["labels"]
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
     import numpy as np
 
     values = np.asarray(matrix, dtype=float)
-    figure, axis = plt.subplots(figsize=(3.5, 3.5))
-    axis.imshow(values, cmap="Blues")
-    axis.set_xlabel("predicted")
-    axis.set_ylabel("true")
-    if class_names and len(class_names) == values.shape[0]:
-        axis.set_xticks(range(len(class_names)), [str(c) for c in class_names], rotation=90, fontsize=6)
-        axis.set_yticks(range(len(class_names)), [str(c) for c in class_names], fontsize=6)
-    try:
+    with _figure((3.5, 3.5)) as (figure, axis):
+        axis.imshow(values, cmap="Blues")
+        axis.set_xlabel("predicted")
+        axis.set_ylabel("true")
+        if class_names and len(class_names) == values.shape[0]:
+            axis.set_xticks(range(len(class_names)), [str(c) for c in class_names], rotation=90, fontsize=6)
+            axis.set_yticks(range(len(class_names)), [str(c) for c in class_names], fontsize=6)
         return _png(figure)
-    finally:
-        plt.close(figure)
 
 
 STATUS_TEXT = {

@@ -166,3 +166,47 @@ def grade_records(course, store=None, *, assignment: str | None = None,
             record.manual_pending = record.manual_max > 0
         records.append(record)
     return sorted(records, key=lambda r: (r.assignment, r.student))
+
+
+# ---------------------------------------------------------------- what public pages may say
+
+# Class statistics appear only once this many students are graded, so a statistic is never one student's grade.
+MIN_STUDENTS_FOR_STATS = 5
+
+
+@dataclass
+class AssignmentStatistics:
+    name: str
+    title: str
+    due_at: datetime | None  # UTC
+    points: float
+    graded: int
+    mean: float | None  # percent of the maximum, None below MIN_STUDENTS_FOR_STATS
+    median: float | None
+
+
+def class_statistics(course, store=None) -> list[AssignmentStatistics]:
+    """Every assignment, by due date, with the mean and median of its students' totals (in percent)."""
+    import statistics
+
+    from sqlalchemy import select
+
+    from grader.competitions.rules import as_utc
+    from grader.store import Assignment, Store
+
+    store = store or Store.open(course)
+    with store.read() as session:
+        assignments = session.execute(select(Assignment.name, Assignment.title, Assignment.due_at, Assignment.points)
+                                      .order_by(Assignment.due_at, Assignment.name)).all()
+    percents: dict[str, list[float]] = {}
+    for record in grade_records(course, store):
+        if record.percent is not None:
+            percents.setdefault(record.assignment, []).append(record.percent)
+    out = []
+    for row in assignments:
+        values = percents.get(row.name, [])
+        enough = len(values) >= MIN_STUDENTS_FOR_STATS
+        out.append(AssignmentStatistics(
+            name=row.name, title=row.title, due_at=as_utc(row.due_at), points=row.points, graded=len(values),
+            mean=statistics.fmean(values) if enough else None, median=statistics.median(values) if enough else None))
+    return out

@@ -171,5 +171,8 @@ def list_roster(store) -> list[RosterEntry]:
 
 
 def display_name(student) -> str:
-    """What a public page calls a student: the display name, else the name, else a placeholder (never the id)."""
-    return student.display_name or student.name or "a student"
+    """What a public page calls a student: the display name, else the name, else a placeholder (never the id);
+    :func:`grader.competitions.standings.member_names` reads the same columns in SQL."""
+    from grader.competitions.standings import UNNAMED
+
+    return " ".join((student.display_name or student.name or "").split()) or UNNAMED

@@ -7,11 +7,16 @@ with the network off and can be copied to any static host. Every page is built
 into a temporary sibling folder that replaces ``out_dir`` only when all pages
 are written, so a failed build leaves the previous site as it was.
 
-Layout::
+A competition is published once its starter kit is released; before that the
+index lists it as "Not available yet" and it has no pages. Pages are written
+where :data:`leaderboard.navigation.ROUTES` says (the same table their links
+come from)::
 
     index.html, site.css
-    <competition>/index.html      Overview
-    <competition>/data.html       Data (+ samples/class-N.png)
+    <competition>/index.html                 Overview
+    <competition>/data.html, data/*          Data: the kit's zip and top-level files, samples/*.png
+    <competition>/code.html, code/*          Code: one page and one download per notebook
+    <competition>/rules.html                 Rules
     <competition>/leaderboard.html, private.html (after the reveal)
     <competition>/teams/team-<id>.html
 """
@@ -21,35 +26,15 @@ from __future__ import annotations
 import shutil
 import tempfile
 from datetime import datetime, timezone
-from functools import lru_cache
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-
 from grader.errors import SiteError
-from leaderboard import datafiles, engine, model, plots
-from leaderboard.text import format_score, format_time, render_markdown
+from leaderboard import datafiles, engine, model, notebooks, pages
+from leaderboard.navigation import page_path, relative_links
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
 STATIC_DIR = PACKAGE_DIR / "static"
 MARKER = ".cnnkit-site"  # marks a folder that build_site may replace
-
-
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """One Jinja environment per process: templates are compiled once and reused."""
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES_DIR)),
-        autoescape=select_autoescape(default=True, default_for_string=True, enabled_extensions=("j2", "html")),
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["markdown"] = render_markdown
-    env.filters["score"] = format_score
-    env.filters["time"] = format_time
-    return env
 
 
 def build_site(course, store, out_dir: str | Path, *, now: datetime | None = None) -> Path:
@@ -90,57 +75,48 @@ def _swap(staging: Path, out_dir: Path) -> None:
 
 
 def _render(course, store, out: Path, now: datetime) -> None:
-    env = environment()
     (out / MARKER).write_text("Built by cnnkit's 'grader site'; the whole folder is replaced on each build.\n",
                               encoding="utf-8")
-    shutil.copyfile(STATIC_DIR / "site.css", out / "site.css")
-    configs = engine.competition_configs(course, store)
-    views = [model.collect_competition(store, cfg, index, now) for index, cfg in enumerate(configs, start=1)]
-    site = {"title": course.get("course", "title"), "course_id": course.get("course", "id"), "built_at": now,
-            "tz": _zone(course)}
-    _write(out / "index.html", env.get_template("index.html.j2").render(
-        site=site, root="", competitions=views, assignments=model.collect_assignments(course, store),
-        min_students=model.MIN_STUDENTS_FOR_STATS))
+    shutil.copyfile(STATIC_DIR / "site.css", out / page_path("static", path="site.css"))
+    site = pages.site_info(course, built_at=now)
+    configs = engine.competition_configs(course)
+    kits = {cfg.name: datafiles.read_kit(course, cfg) for cfg in configs}
+    views = [model.competition_view(store, cfg, now, released=kits[cfg.name].released) for cfg in configs]
+    _write(out, site, "index", {}, pages.index_page(views, model.assignment_views(course, store)))
     for view in views:
-        _render_competition(env, course, store, view, out / view.slug, site)
+        if view.released:
+            _render_competition(course, out, site, view, kits[view.cfg.name], now)
 
 
-def _render_competition(env: Environment, course, store, view: model.CompetitionView, folder: Path, site) -> None:
-    (folder / "teams").mkdir(parents=True)
-    common = {"site": site, "root": "../", "here": "", "c": view, "tz": view.tz}
-    _write(folder / "index.html", env.get_template("overview.html.j2").render(**common, tab="overview"))
-    files, files_from = datafiles.kit_files(course, view.cfg)
-    columns, sample_rows = datafiles.sample_submission(course, view.cfg)
-    samples, samples_note = datafiles.class_samples(course, view.cfg, folder)
-    _write(folder / "data.html", env.get_template("data.html.j2").render(
-        **common, tab="data", files=files, files_from=files_from, released=files_from.endswith(".zip"),
-        columns=columns, sample_rows=sample_rows, meanings=datafiles.column_meanings(view.cfg),
-        samples=samples, samples_note=samples_note))
-    boards = [("leaderboard.html", False)] + ([("private.html", True)] if view.revealed else [])
-    for name, private in boards:
-        series = model.chart_series(view, private=private)
-        until = min(site["built_at"], view.cfg.deadline) if view.cfg.deadline else site["built_at"]
-        chart = plots.best_over_time_svg(series, higher=view.metric.greater_is_better, tz=view.tz, until=until,
-                                         ylabel=f"best {'private' if private else 'public'} {view.metric.name}") \
-            if series else ""
-        _write(folder / name, env.get_template("leaderboard.html.j2").render(
-            **common, tab="leaderboard", private=private,
-            rows=view.private_rows if private else view.public_rows, chart=chart))
-    team_template = env.get_template("team.html.j2")
-    team_common = {**common, "root": "../../", "here": "../"}
-    for team in view.teams.values():
-        public = [(s.submitted_at, s.public_score) for s in team.submissions if s.public_score is not None]
-        private = [(s.submitted_at, s.private_score) for s in team.submissions if s.private_score is not None]
-        chart = plots.team_chart_svg(public, private if view.revealed else None,
-                                     higher=view.metric.greater_is_better, tz=view.tz)
-        _write(folder / team.page, team_template.render(**team_common, tab="leaderboard", team=team, chart=chart))
+def _render_competition(course, out: Path, site: pages.SiteInfo, view: model.CompetitionView, kit, now) -> None:
+    slug = {"competition": view.slug}
+    _write(out, site, "competition.overview", slug, pages.overview_page(view))
+    datafiles.publish_kit(course, view.cfg, kit, _folder(out, "competition.download", **slug))
+    samples, samples_note = datafiles.class_samples(course, view.cfg, _folder(out, "competition.sample", **slug))
+    _write(out, site, "competition.data", slug,
+           pages.data_page(view, kit, samples, samples_note, datafiles.column_meanings(view.cfg)))
+    shared = notebooks.competition_notebooks(view.cfg, kit.notebooks)
+    _write(out, site, "competition.code", slug, pages.code_page(view, shared))
+    for notebook in shared:
+        download = out / page_path("competition.notebook_file", **slug, file=notebook.file)
+        download.parent.mkdir(parents=True, exist_ok=True)
+        download.write_bytes(notebook.data)
+        _write(out, site, "competition.notebook", {**slug, "notebook": notebook.slug},
+               pages.notebook_page(view, notebook))
+    _write(out, site, "competition.rules", slug, pages.rules_page(view))
+    _write(out, site, "competition.leaderboard", slug, pages.leaderboard_page(view, private=False, now=now))
+    if view.revealed:
+        _write(out, site, "competition.private", slug, pages.leaderboard_page(view, private=True, now=now))
+    for team_id in view.teams:
+        _write(out, site, "competition.team", {**slug, "team": team_id}, pages.team_page(view, team_id))
 
 
-def _zone(course):
-    from leaderboard.text import zone
+def _folder(out: Path, endpoint: str, **params) -> Path:
+    """The folder that ``endpoint``'s files go to (e.g. ``<competition>/data/``)."""
+    return (out / page_path(endpoint, **params, file="_")).parent
 
-    return zone(course.get("course", "timezone"))
 
-
-def _write(path: Path, html: str) -> None:
-    path.write_text(html, encoding="utf-8")
+def _write(out: Path, site: pages.SiteInfo, endpoint: str, params: dict, page: pages.Page) -> None:
+    path = out / page_path(endpoint, **params)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(pages.render(page, site=site, link=relative_links(endpoint, **params)), encoding="utf-8")

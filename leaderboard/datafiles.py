@@ -1,10 +1,13 @@
 """The Data tab: the starter kit's files, the sample submission, sample images per class.
 
-Files are listed from the released kit (``release/<competition>.zip``) when it
-exists, otherwise from the competition folder; anything named like a solution
-is never listed. Sample images are drawn from the training split, one PNG strip
-per class, and cached under ``<course>/.cache/site/`` because loading a full
-dataset takes longer than building the rest of the site.
+A competition is published only once its starter kit is released
+(``release/<competition>.zip``, made by ``grader release``): :func:`read_kit` says
+whether it is, lists the zip's files (anything named like a solution is never
+listed) and reads its sample submission; :func:`publish_kit` copies the zip and
+its top-level files into the site for students to download (hard links when the
+site is on the same disk). Sample images are drawn from the training split, one
+PNG strip per class, and cached under ``<course>/.cache/site/`` because loading a
+full dataset takes longer than building the rest of the site.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import fnmatch
 import hashlib
 import io
 import json
+import os
 import shutil
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +36,6 @@ DESCRIPTIONS = (
     ("baseline*", "Baseline: trains a small model and writes a valid submission"),
     ("train*", "Training inputs with their labels"),
     ("test*", "Test inputs without labels: predict these"),
-    ("competition.toml", "The competition's settings (metric, limits, deadline)"),
     ("classes*", "The class index and name of each label"),
     ("*.md", "Documentation"),
     ("*.csv", "Table (CSV)"),
@@ -49,16 +52,30 @@ class DataFile:
     description: str
     count: int = 1  # a folder stands for its files: "train/ (25,000 files)"
 
+    @property
+    def is_folder(self) -> bool:  # a folder is downloaded with the zip, a file also on its own
+        return self.name.endswith("/")
+
+
+@dataclass
+class Kit:
+    """A competition's released starter kit, as the Data and Code tabs show it."""
+
+    released: bool
+    zip_name: str = ""  # the zip's file name in the site's data/ folder
+    zip_size: int = 0
+    files: list[DataFile] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # sample_submission.csv's header
+    sample_rows: list[list[str]] = field(default_factory=list)  # and its first rows
+    notebooks: dict[str, bytes] = field(default_factory=dict)  # top-level *.ipynb of the kit: name -> bytes
+
 
 def summarise(entries: list[tuple[str, int]]) -> list[DataFile]:
     """One row per top-level file, and one per top-level folder with its file count and total size.
 
     A kit's zip holds ``<competition>/...``; that common top folder is dropped.
     """
-    names = [name for name, _ in entries]
-    top = names[0].split("/", 1)[0] + "/" if names and all("/" in n for n in names) else ""
-    if top and not all(n.startswith(top) for n in names):
-        top = ""
+    top = _top_folder([name for name, _ in entries])
     rows: dict[str, DataFile] = {}
     for name, size in entries:
         name = name[len(top):]
@@ -75,7 +92,7 @@ def summarise(entries: list[tuple[str, int]]) -> list[DataFile]:
 @dataclass
 class ClassSample:
     name: str
-    image: str | None  # path relative to the competition folder of the site
+    image: str | None  # file name in the competition's samples/ folder of the site
 
 
 def describe(name: str) -> str:
@@ -90,26 +107,64 @@ def _hidden(name: str) -> bool:
     return any(fnmatch.fnmatch(part.lower(), pattern) for part in name.split("/") for pattern in HIDDEN)
 
 
-def kit_files(course, cfg) -> tuple[list[DataFile], str]:
-    """The kit's files and where they were listed from (for the page to say)."""
-    archive = course.path("release", f"{cfg.name}.zip")
-    if archive.is_file():
-        try:
-            with zipfile.ZipFile(archive) as kit:
-                entries = [(i.filename, i.file_size) for i in kit.infolist()
-                           if not i.is_dir() and not _hidden(i.filename)]
-            return summarise(entries), f"release/{cfg.name}.zip"
-        except zipfile.BadZipFile:
-            pass
-    folder = Path(cfg.folder) if getattr(cfg, "folder", None) else None
-    if folder is None or not folder.is_dir():
-        return [], ""
-    entries = []
-    for path in sorted(folder.rglob("*")):
-        name = path.relative_to(folder).as_posix()
-        if path.is_file() and not _hidden(name):
-            entries.append((name, path.stat().st_size))
-    return summarise(entries), f"competitions/{folder.name}/"
+def read_kit(course, cfg, sample_limit: int = 4) -> Kit:
+    """The released kit of ``cfg`` (``Kit(released=False)`` when there is no readable zip)."""
+    archive = kit_zip(course, cfg)
+    try:
+        with zipfile.ZipFile(archive) as kit:
+            members = [i for i in kit.infolist() if not i.is_dir() and not _hidden(i.filename)]
+            entries = [(i.filename, i.file_size) for i in members]
+            top = _top_folder([name for name, _ in entries])
+            sample = next((i for i in members if i.filename == f"{top}sample_submission.csv"), None)
+            text = kit.read(sample)[:64 * 1024].decode("utf-8-sig", errors="replace") if sample else ""
+            notebooks = {i.filename[len(top):]: kit.read(i) for i in members
+                         if i.filename.startswith(top) and "/" not in i.filename[len(top):]
+                         and i.filename.endswith(".ipynb")}
+    except (OSError, zipfile.BadZipFile):
+        return Kit(released=False)
+    rows = list(csv.reader(io.StringIO(text))) if text else []
+    columns, sample_rows = (rows[0], rows[1: sample_limit + 1]) if rows else ([cfg.id_column, *cfg.target_columns], [])
+    return Kit(released=True, zip_name=archive.name, zip_size=archive.stat().st_size, files=summarise(entries),
+               columns=columns, sample_rows=sample_rows, notebooks=notebooks)
+
+
+def kit_zip(course, cfg) -> Path:
+    return course.path("release", f"{cfg.name}.zip")
+
+
+def publish_kit(course, cfg, kit: Kit, data_dir: Path) -> None:
+    """Put the kit's zip and its top-level files into ``data_dir`` (the site's download folder)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    archive = kit_zip(course, cfg)
+    _link_or_copy(archive, data_dir / kit.zip_name)
+    unzipped = course.path("release", cfg.name)  # grader release keeps the kit unzipped beside the zip
+    wanted = {f.name: f.size for f in kit.files if not f.is_folder}
+    with zipfile.ZipFile(archive) as zipped:
+        names = [i.filename for i in zipped.infolist() if not i.is_dir() and not _hidden(i.filename)]
+        top = _top_folder(names)
+        for member in names:
+            name = member[len(top):]
+            if name not in wanted:
+                continue
+            source = unzipped / name
+            if source.is_file() and source.stat().st_size == wanted[name]:
+                _link_or_copy(source, data_dir / name)
+            else:
+                with zipped.open(member) as handle, open(data_dir / name, "wb") as out:
+                    shutil.copyfileobj(handle, out, 1 << 20)
+
+
+def _top_folder(names: list[str]) -> str:
+    """``<competition>/`` when every name of a kit's zip is inside that one folder, else ""."""
+    top = names[0].split("/", 1)[0] + "/" if names and all("/" in n for n in names) else ""
+    return top if top and all(n.startswith(top) for n in names) else ""
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def column_meanings(cfg) -> list[str]:
@@ -129,33 +184,8 @@ def column_meanings(cfg) -> list[str]:
     return meanings + [""] * (width - len(meanings))
 
 
-def sample_submission(course, cfg, limit: int = 4) -> tuple[list[str], list[list[str]]]:
-    """Header and first rows of the kit's sample_submission.csv; the config's columns if there is none."""
-    text = None
-    archive = course.path("release", f"{cfg.name}.zip")
-    if archive.is_file():
-        try:
-            with zipfile.ZipFile(archive) as kit:
-                for name in kit.namelist():
-                    if name.rsplit("/", 1)[-1] == "sample_submission.csv":
-                        with kit.open(name) as handle:
-                            text = handle.read(64 * 1024).decode("utf-8-sig", errors="replace")
-                        break
-        except zipfile.BadZipFile:
-            text = None
-    folder = Path(cfg.folder) if getattr(cfg, "folder", None) else None
-    if text is None and folder is not None and (folder / "sample_submission.csv").is_file():
-        with open(folder / "sample_submission.csv", encoding="utf-8-sig", errors="replace") as handle:
-            text = handle.read(64 * 1024)
-    if text:
-        rows = list(csv.reader(io.StringIO(text)))
-        if rows:
-            return rows[0], [row for row in rows[1: limit + 1]]
-    return [cfg.id_column, *cfg.target_columns], []
-
-
-def class_samples(course, cfg, out_dir: Path) -> tuple[list[ClassSample], str]:
-    """One PNG strip per class under ``out_dir/samples/``; (samples, a note when there are none)."""
+def class_samples(course, cfg, samples_dir: Path) -> tuple[list[ClassSample], str]:
+    """One PNG strip per class into ``samples_dir``; (samples, a note when there are none)."""
     if not getattr(cfg, "dataset", ""):
         return [], "This competition names no dataset."
     data_config = course.config.get("data", {}) if hasattr(course, "config") else {}
@@ -167,31 +197,30 @@ def class_samples(course, cfg, out_dir: Path) -> tuple[list[ClassSample], str]:
         if note:
             return [], note
     names = json.loads((cache / "classes.json").read_text(encoding="utf-8"))
-    target = out_dir / "samples"
-    target.mkdir(parents=True, exist_ok=True)
+    samples_dir.mkdir(parents=True, exist_ok=True)
     samples = []
     for index, name in enumerate(names):
         source = cache / f"class-{index}.png"
         if source.is_file():
-            shutil.copyfile(source, target / source.name)
-            samples.append(ClassSample(str(name), f"samples/{source.name}"))
+            shutil.copyfile(source, samples_dir / source.name)
+            samples.append(ClassSample(str(name), source.name))
         else:
             samples.append(ClassSample(str(name), None))
     return samples, ""
 
 
+NO_SAMPLES = "No sample images: the dataset is not on the machine that built this site."
+
+
 def _draw_samples(course, cfg, cache: Path) -> str:
+    from grader.errors import GraderError
+
     try:
         from grader.datasets import load_splits
-        from grader.errors import GraderError
 
-        try:
-            splits = load_splits(cfg.dataset, course=course, seed=getattr(cfg, "split_seed", None))
-        except GraderError:  # the message names server paths: not for a public page
-            return (f"Sample images appear here once the dataset '{cfg.dataset}' is on the machine that builds "
-                    f"the site (see 'grader data show {cfg.dataset}').")
-    except ImportError:
-        return "Sample images need grader.datasets, which is not installed."
+        splits = load_splits(cfg.dataset, course=course, seed=getattr(cfg, "split_seed", None))
+    except (ImportError, GraderError):  # the error names server paths and commands: not for a student's page
+        return NO_SAMPLES
     x, y = splits.x_train, np.asarray(splits.y_train)
     staging = cache.with_name(cache.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)

@@ -1,8 +1,9 @@
-"""The one place where the site asks the competitions engine for anything.
+"""The one place where the site asks the grader's engine for anything.
 
-The site renders what ``grader.competitions`` decides (configuration, metric,
-ranking, reveal); it never ranks on its own, so the pages and
-``grader leaderboard`` cannot disagree.
+The site renders what ``grader.competitions`` decides (configuration, metric, ranking,
+reveal, what a public page may show) and what ``grader.autograde`` says about grades;
+it runs no SQL and ranks nothing on its own, so the pages, ``grader leaderboard`` and
+the class server cannot disagree.
 """
 
 from __future__ import annotations
@@ -11,10 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from grader.grades import MIN_STUDENTS_FOR_STATS, AssignmentStatistics, class_statistics
 from grader.competitions import leaderboard as _board
 from grader.competitions.config import list_competitions, load_competition
 from grader.competitions.metrics import get_metric
-from grader.competitions.rules import as_utc  # noqa: F401  (the site's one as_utc)
+from grader.competitions.standings import Standings, TeamStanding, standings
+from grader.competitions.rules import as_utc
+
+__all__ = ["MIN_STUDENTS_FOR_STATS", "AssignmentStatistics", "MetricInfo", "Standings", "TeamStanding", "as_utc",
+           "class_statistics", "competition_configs", "leaderboard", "metric_info", "rules", "standings"]
 
 
 @dataclass(frozen=True)
@@ -26,7 +32,7 @@ class MetricInfo:
     formula_text: str
 
 
-def competition_configs(course, store) -> list[Any]:
+def competition_configs(course) -> list[Any]:
     """Every competition of the course (``<course>/competitions/*/competition.toml``)."""
     return [load_competition(course, name) for name in list_competitions(course)]
 
@@ -37,9 +43,12 @@ def metric_info(name: str) -> MetricInfo:
 
 
 def leaderboard(store, cfg, *, private: bool, now: datetime) -> list[Any]:
-    """Rows of the public or private leaderboard (``grader.competitions.leaderboard.LeaderboardRow``)."""
+    """Rows of the public or private leaderboard as ``grader leaderboard`` ranks them (member ids, not names)."""
     return _board.leaderboard(store, cfg, private=private, now=now)
 
 
-def is_revealed(store, cfg, *, now: datetime) -> bool:
-    return _board.is_revealed(store, cfg, now=now)
+def rules(cfg) -> list[str]:
+    """The competition's rules in words, as its starter kit's README states them."""
+    from grader.competitions.kits import rules as kit_rules
+
+    return kit_rules(cfg)

@@ -1,22 +1,66 @@
-"""Charts as inline SVG: no image files to lose, no script, works from ``file://``.
+"""Charts as inline SVG written directly: no image files, no script, works from ``file://``.
 
-The leaderboard's chart (best score over time for the top teams) is drawn with
-matplotlib's Agg/SVG backend. A team page's chart is a small SVG written here
-directly: a site has one page per team, and matplotlib costs ~20 ms a figure,
-which for 300 teams would be most of the build.
+Two charts: the leaderboard's (the running best score of the top teams over time)
+and a team's (each scored submission, with its best so far). Both are drawn here in
+a few milliseconds (matplotlib took ~20 ms a figure and ~200 ms for the
+leaderboard's, too slow for a page the class server renders on each request).
+
+Every chart is accessible: the SVG has ``role="img"`` and a ``<title>``; each series
+differs from the others by its dash pattern and marker shape as well as its colour;
+and :class:`Chart` carries the same numbers as a table for the page to show beside it.
 """
 
 from __future__ import annotations
 
-import io
-import warnings
-from datetime import datetime
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from html import escape
+
+from leaderboard.text import format_score, format_time
 
 Series = list[tuple[datetime, float]]
 
-LEGEND_LABEL_CHARS = 28
-COLORS = ("#20beff", "#f5a623", "#7ed321", "#d0021b", "#9013fe", "#4a90e2", "#50e3c2", "#b8860b", "#e91e63", "#607d8b")
+WIDTH, HEIGHT = 640, 260
+LEFT, RIGHT, TOP, BOTTOM = 62, 18, 14, 34
+INK, GRID, AXIS = "#5f6368", "#e8eaed", "#80868b"
+
+
+@dataclass(frozen=True)
+class Style:
+    """How one series is drawn: colour (>= 3:1 on white), dash pattern and marker shape."""
+
+    colour: str
+    dash: str  # stroke-dasharray; "" is a solid line
+    marker: str  # circle | square | triangle | diamond
+
+
+STYLES = (
+    Style("#1a73e8", "", "circle"), Style("#c5221f", "7 4", "square"), Style("#188038", "2 3", "triangle"),
+    Style("#8430ce", "10 3 2 3", "diamond"), Style("#b06000", "", "square"), Style("#007b83", "7 4", "circle"),
+    Style("#5f6368", "2 3", "diamond"), Style("#a50e0e", "10 3 2 3", "triangle"), Style("#0d652d", "", "diamond"),
+    Style("#3c4043", "7 4", "triangle"),
+)
+PUBLIC_STYLE, PRIVATE_STYLE = STYLES[0], Style("#b06000", "7 4", "square")
+
+
+@dataclass
+class Line:
+    label: str
+    style: Style
+    path: Series  # the line (a step line of the best so far)
+    markers: Series  # the points marked on it
+
+
+@dataclass
+class Chart:
+    """An inline SVG chart with its legend and the same data as a table (head, rows of text)."""
+
+    svg: str
+    title: str
+    legend: list[tuple[str, str]]  # (label, swatch SVG)
+    table_head: list[str]
+    table_rows: list[list[str]]
 
 
 def running_best(points: Series, *, higher: bool) -> Series:
@@ -30,122 +74,155 @@ def running_best(points: Series, *, higher: bool) -> Series:
     return out
 
 
-def _plain_label(text: str) -> str:
-    """A legend label that matplotlib shows as typed: short, and no mathtext."""
-    text = " ".join(text.split())
-    if len(text) > LEGEND_LABEL_CHARS:
-        text = text[: LEGEND_LABEL_CHARS - 1] + "…"
-    return text.replace("\\", "\\\\").replace("$", r"\$")
+def _finite(points: Series) -> Series:
+    return [(moment, value) for moment, value in points if value is not None and math.isfinite(value)]
 
 
-def best_over_time_svg(series: list[tuple[str, Series]], *, higher: bool, ylabel: str, tz,
-                       until: datetime | None = None) -> str:
-    """Step lines of each team's running best score; ``series`` is (team name, points).
+def leaderboard_chart(series: list[tuple[str, Series]], *, higher: bool, tz, title: str,
+                      until: datetime | None = None) -> Chart | None:
+    """Step lines of each team's best score so far; ``series`` is (team name, points), best team first.
 
-    Each line is held level up to ``until`` (the build time, or the deadline once it
-    has passed), so a team that stopped submitting still shows where it stands.
+    Each line is held level up to ``until`` (the build time, or the deadline once it has
+    passed), so a team that stopped submitting still shows where it stands.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.dates as mdates
-    import matplotlib.pyplot as plt
-
-    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "cnnkit", "font.size": 9,
-                                "axes.spines.top": False, "axes.spines.right": False}), warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing glyphs (emoji in a team name) only warn
-        fig, ax = plt.subplots(figsize=(8.0, 3.2), dpi=100)
-        try:
-            for index, (name, points) in enumerate(series):
-                best = running_best(points, higher=higher)
-                if not best:
-                    continue
-                times = [moment.astimezone(tz) for moment, _ in best]
-                values = [value for _, value in best]
-                ax.plot(times[-1:], values[-1:], "o", color=COLORS[index % len(COLORS)], markersize=3)
-                if until is not None and until > times[-1]:
-                    times.append(until.astimezone(tz))
-                    values.append(values[-1])
-                ax.step(times, values, where="post", color=COLORS[index % len(COLORS)], linewidth=1.6,
-                        label=_plain_label(f"{index + 1}. {name}"))
-            left, right = ax.get_xlim()
-            if right - left < 1 / 24:  # under an hour of submissions: show an hour, not seconds
-                middle = (left + right) / 2
-                ax.set_xlim(middle - 1 / 48, middle + 1 / 48)
-            ax.set_ylabel(ylabel)
-            ax.grid(axis="y", color="#e6e6e6")
-            locator = mdates.AutoDateLocator(minticks=3, maxticks=8, tz=tz)
-            ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=tz))
-            if series:
-                ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
-            fig.tight_layout()
-            buffer = io.StringIO()
-            fig.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
-        finally:
-            plt.close(fig)
-    return _strip_prolog(buffer.getvalue())
+    lines, rows = [], []
+    for index, (name, points) in enumerate(series):
+        best = running_best(_finite(points), higher=higher)
+        changes = [point for k, point in enumerate(best) if k == 0 or point[1] != best[k - 1][1]]
+        if not changes:
+            continue
+        path = list(best)
+        if until is not None and until > path[-1][0]:
+            path.append((until, path[-1][1]))
+        label = f"{index + 1}. {name}"
+        lines.append(Line(label, STYLES[index % len(STYLES)], path, changes))
+        rows += [[label, format_time(moment, tz), format_score(value)] for moment, value in changes]
+    if not lines:
+        return None
+    return Chart(svg=_svg(lines, title=title, tz=tz), title=title,
+                 legend=[(line.label, swatch(line.style)) for line in lines],
+                 table_head=["Team", "Time", "Best score so far"], table_rows=rows)
 
 
-def _strip_prolog(svg: str) -> str:
-    """Inline SVG starts at ``<svg``: drop the XML declaration, DOCTYPE and comments."""
-    start = svg.find("<svg")
-    svg = svg[start:]
-    # A responsive chart: the viewBox keeps the aspect ratio, CSS sets the width.
-    head_end = svg.find(">")
-    head = svg[:head_end]
-    for attribute in ("width", "height"):
-        marker = f' {attribute}="'
-        at = head.find(marker)
-        if at != -1:
-            close = head.find('"', at + len(marker))
-            head = head[:at] + head[close + 1:]
-    return head + ' class="chart" role="img"' + svg[head_end:]
+def team_chart(scores, *, show_private: bool, higher: bool, tz, title: str) -> Chart | None:
+    """A team's score of each submission (markers) and its best so far (line), private too when ``show_private``.
+
+    ``scores``: (time, public score, private score or None while it is hidden) per scored submission.
+    """
+    public = _finite([(at, pub) for at, pub, _ in scores])
+    private = _finite([(at, priv) for at, _, priv in scores if priv is not None]) if show_private else []
+    lines = [Line(label, style, running_best(points, higher=higher), points)
+             for label, style, points in (("public score", PUBLIC_STYLE, public),
+                                          ("private score", PRIVATE_STYLE, private)) if points]
+    if not lines:
+        return None
+    head = ["Submitted", "Public score"] + (["Private score"] if show_private else [])
+    rows = [[format_time(at, tz), format_score(pub)]
+            + ([format_score(priv) if priv is not None else "after the deadline"] if show_private else [])
+            for at, pub, priv in sorted(scores, key=lambda point: point[0])]
+    return Chart(svg=_svg(lines, title=title, tz=tz), title=title,
+                 legend=[(line.label, swatch(line.style)) for line in lines], table_head=head, table_rows=rows)
 
 
-def team_chart_svg(public: Series, private: Series | None, *, higher: bool, tz,
-                   width: int = 640, height: int = 220) -> str:
-    """A team's scores per submission (dots) and its best so far (line), as small SVG."""
-    values = [v for _, v in public] + [v for _, v in (private or [])]
-    if not values:
-        return ""
-    times = [t for t, _ in public] + [t for t, _ in (private or [])]
-    left, right, top, bottom = 64, 16, 14, 34
-    t0, t1 = min(times), max(times)
-    v0, v1 = min(values), max(values)
-    if v0 == v1:
-        v0, v1 = v0 - 0.5 * (abs(v0) or 1) * 0.02, v1 + 0.5 * (abs(v1) or 1) * 0.02
-    span_t = (t1 - t0).total_seconds() or 1.0
+def swatch(style: Style) -> str:
+    """A legend's sample of a series: its line, dashes and marker."""
+    return (f'<svg class="swatch" width="32" height="14" viewBox="0 0 32 14" aria-hidden="true">'
+            f'<line x1="1" y1="7" x2="31" y2="7" stroke="{style.colour}" stroke-width="2"'
+            f'{_dash(style)}/>{_marker(style, 16, 7)}</svg>')
+
+
+def _dash(style: Style) -> str:
+    return f' stroke-dasharray="{style.dash}"' if style.dash else ""
+
+
+def _marker(style: Style, x: float, y: float, tip: str = "") -> str:
+    title = f"<title>{escape(tip)}</title>" if tip else ""
+    fill = f'fill="{style.colour}" stroke="#fff" stroke-width="1"'
+    if style.marker == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="4" {fill}>{title}</circle>'
+    if style.marker == "square":
+        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" {fill}>{title}</rect>'
+    if style.marker == "triangle":
+        return f'<path d="M{x:.1f} {y - 5:.1f}L{x + 4.5:.1f} {y + 3.5:.1f}L{x - 4.5:.1f} {y + 3.5:.1f}Z" {fill}>{title}</path>'
+    return f'<path d="M{x:.1f} {y - 5:.1f}L{x + 5:.1f} {y:.1f}L{x:.1f} {y + 5:.1f}L{x - 5:.1f} {y:.1f}Z" {fill}>{title}</path>'
+
+
+def _svg(lines: list[Line], *, title: str, tz) -> str:
+    moments = [moment for line in lines for moment, _ in line.path + line.markers]
+    values = [value for line in lines for _, value in line.path + line.markers]
+    t0, t1 = min(moments), max(moments)
+    if (t1 - t0) < timedelta(hours=1):  # a few minutes of submissions: show an hour, not seconds
+        middle = t0 + (t1 - t0) / 2
+        t0, t1 = middle - timedelta(minutes=30), middle + timedelta(minutes=30)
+    ticks, decimals = value_ticks(min(values), max(values))
+    v0, v1 = ticks[0], ticks[-1]
+    span = (t1 - t0).total_seconds()
 
     def x(moment: datetime) -> float:
-        return left + (width - left - right) * ((moment - t0).total_seconds() / span_t if t1 > t0 else 0.5)
+        return LEFT + (WIDTH - LEFT - RIGHT) * (moment - t0).total_seconds() / span
 
     def y(value: float) -> float:
-        return top + (height - top - bottom) * (1 - (value - v0) / (v1 - v0))
+        return TOP + (HEIGHT - TOP - BOTTOM) * (1 - (value - v0) / (v1 - v0))
 
-    parts = [
-        f'<svg class="chart team-chart" viewBox="0 0 {width} {height}" role="img" '
-        f'xmlns="http://www.w3.org/2000/svg" aria-label="Scores over time">',
-        f'<line x1="{left}" y1="{height - bottom}" x2="{width - right}" y2="{height - bottom}" class="axis"/>',
-        f'<line x1="{left}" y1="{top}" x2="{left}" y2="{height - bottom}" class="axis"/>',
-    ]
-    for value in (v0, (v0 + v1) / 2, v1):
-        parts.append(f'<line x1="{left}" y1="{y(value):.1f}" x2="{width - right}" y2="{y(value):.1f}" class="grid"/>')
-        parts.append(f'<text x="{left - 6}" y="{y(value) + 4:.1f}" text-anchor="end">{value:.4f}</text>')
-    for moment, anchor in ((t0, "start"), (t1, "end")):
-        label = escape(moment.astimezone(tz).strftime("%m-%d %H:%M"))
-        parts.append(f'<text x="{x(moment):.1f}" y="{height - 12}" text-anchor="{anchor}">{label}</text>')
-    for css, series in (("public", public), ("private", private or [])):
-        if not series:
-            continue
-        best = running_best(series, higher=higher)
-        path = []
-        for index, (moment, value) in enumerate(best):
-            # A step after each submission: across at the old best, then up or down to the new.
-            path.append(f"M{x(moment):.1f} {y(value):.1f}" if index == 0 else f"H{x(moment):.1f} V{y(value):.1f}")
-        parts.append(f'<path d="{" ".join(path)}" class="best {css}"/>')
-        for moment, value in series:
-            parts.append(f'<circle cx="{x(moment):.1f}" cy="{y(value):.1f}" r="3" class="dot {css}">'
-                         f'<title>{escape(css)} {value:.5f}</title></circle>')
+    parts = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title" '
+             f'xmlns="http://www.w3.org/2000/svg" font-size="12"><title id="chart-title">{escape(title)}</title>']
+    for value in ticks:
+        parts.append(f'<line x1="{LEFT}" y1="{y(value):.1f}" x2="{WIDTH - RIGHT}" y2="{y(value):.1f}" stroke="{GRID}"/>'
+                     f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" text-anchor="end" fill="{INK}">'
+                     f'{value:.{decimals}f}</text>')
+    for moment, label in time_ticks(t0, t1, tz):
+        parts.append(f'<line x1="{x(moment):.1f}" y1="{HEIGHT - BOTTOM}" x2="{x(moment):.1f}" '
+                     f'y2="{HEIGHT - BOTTOM + 4}" stroke="{AXIS}"/><text x="{x(moment):.1f}" y="{HEIGHT - BOTTOM + 18}" '
+                     f'text-anchor="middle" fill="{INK}">{escape(label)}</text>')
+    parts.append(f'<line x1="{LEFT}" y1="{HEIGHT - BOTTOM}" x2="{WIDTH - RIGHT}" y2="{HEIGHT - BOTTOM}" '
+                 f'stroke="{AXIS}"/>')
+    for line in lines:
+        steps = [f"M{x(line.path[0][0]):.1f} {y(line.path[0][1]):.1f}"]
+        steps += [f"H{x(moment):.1f}V{y(value):.1f}" for moment, value in line.path[1:]]
+        parts.append(f'<path d="{"".join(steps)}" fill="none" stroke="{line.style.colour}" stroke-width="2"'
+                     f'{_dash(line.style)}/>')
+        parts += [_marker(line.style, x(moment), y(value),
+                          f"{line.label}: {format_score(value)} at {format_time(moment, tz)}")
+                  for moment, value in line.markers]
     parts.append("</svg>")
     return "".join(parts)
+
+
+def value_ticks(low: float, high: float, most: int = 5) -> tuple[list[float], int]:
+    """Round tick values covering [low, high] (1, 2, 2.5 or 5 times a power of ten apart), and their decimals."""
+    if high - low < 1e-12:
+        pad = abs(low) * 0.01 or 0.01
+        low, high = low - pad, high + pad
+    raw = (high - low) / (most - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    factor = next(f for f in (1, 2, 2.5, 5, 10) if f * magnitude >= raw * (1 - 1e-9))
+    step = factor * magnitude
+    first = math.floor(low / step + 1e-9) * step
+    count = math.ceil((high - first) / step - 1e-9)
+    decimals = max(0, -math.floor(math.log10(step) + 1e-9) + (1 if factor == 2.5 else 0))
+    return [round(first + k * step, decimals + 2) for k in range(count + 1)], decimals
+
+
+TIME_STEPS = tuple(minutes * 60 for minutes in (5, 15, 30, 60, 180, 360, 720, 1440, 2880, 10080, 20160, 43200))
+
+
+def time_ticks(t0: datetime, t1: datetime, tz, most: int = 6) -> list[tuple[datetime, str]]:
+    """Tick times between t0 and t1 on round local times, with labels ("Nov 25", or "Nov 25 14:00" and "18:00")."""
+    span = (t1 - t0).total_seconds()
+    step = next((s for s in TIME_STEPS if span / s <= most - 1), TIME_STEPS[-1])
+    local = t0.astimezone(tz)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if step < 86400:
+        tick = midnight + timedelta(seconds=step * math.ceil((local - midnight).total_seconds() / step))
+    else:
+        tick = midnight if midnight >= local else midnight + timedelta(days=1)
+    ticks, last_day = [], None
+    while tick <= t1:
+        if step >= 86400:
+            label = tick.strftime("%b %d")
+        else:
+            label = tick.strftime("%H:%M") if tick.date() == last_day else tick.strftime("%b %d %H:%M")
+            last_day = tick.date()
+        ticks.append((tick, label))
+        tick = (tick + timedelta(seconds=step)).astimezone(tz)
+    return ticks

@@ -59,3 +59,8 @@ _SLUG_OK = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 def safe_slug(name: str, fallback: str) -> str:
     """``name`` when it is already a safe file name, else ``fallback`` (an id-based name)."""
     return name if _SLUG_OK.match(name) else fallback
+
+
+def slugify(name: str, fallback: str) -> str:
+    """A safe file name made from ``name`` ("Tricks & tips" -> "tricks-tips"), else ``fallback``."""
+    return safe_slug(re.sub(r"[^a-z0-9_]+", "-", name.lower()).strip("-_")[:64], fallback)

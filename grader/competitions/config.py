@@ -51,6 +51,8 @@ KEYS: dict[str, tuple[tuple[type, ...], Any, str]] = {
     "max_file_mb": ((int, float), 50, "Largest submission file, in MB (checked before reading it)."),
     "image_folder": ((str,), "", "dataset = \"image-folder\": the folder of class sub-folders (relative to this file)."),
     "test_fraction": ((float,), 0.2, "dataset = \"image-folder\" without test/: share of images held out for testing."),
+    "discussion_url": ((str,), "", "The course forum's page for this competition (http or https); the site's "
+                                   "Discussion tab links to it."),
 }
 
 
@@ -81,6 +83,7 @@ class CompetitionConfig:
     max_file_mb: float
     image_folder: str
     test_fraction: float
+    discussion_url: str
     folder: Path
     overview_md: str = ""
     evaluation_md: str = ""
@@ -231,6 +234,8 @@ def _check(cfg: CompetitionConfig, path: Path) -> None:
         fail("'start' must be before 'deadline'.")
     if not 0.0 < cfg.test_fraction < 1.0:
         fail(f"'test_fraction' must be between 0 and 1 (exclusive), got {cfg.test_fraction}.")
+    if cfg.discussion_url and not _is_web_url(cfg.discussion_url):
+        fail(f"'discussion_url' must be an http:// or https:// address, got {cfg.discussion_url!r}.")
     if cfg.kind == "code" and cfg.budget_seconds <= 0:
         fail("a code competition needs 'budget_seconds' (training and prediction time of one notebook).")
     metric = METRICS[cfg.metric]
@@ -245,6 +250,18 @@ def _check(cfg: CompetitionConfig, path: Path) -> None:
             fail(f"'{cfg.metric}' needs one probability column per class.")
     elif len(cfg.target_columns) != 1:
         fail(f"'{cfg.metric}' scores one label per row: give exactly one target column.")
+
+
+def _is_web_url(text: str) -> bool:
+    from urllib.parse import urlsplit
+
+    if any(c.isspace() or ord(c) < 32 for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 def _zone(name: str, path: Path):

@@ -44,28 +44,31 @@ def sample_grid(images: np.ndarray, labels: np.ndarray, class_names: list[str], 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = len(class_names)
-    fig, axes = plt.subplots(rows, per_class, figsize=(per_class * 1.1, rows * 1.15 + 0.4), squeeze=False)
-    for label, name in enumerate(class_names):
-        picks = np.flatnonzero(labels == label)[:per_class]
-        for column in range(per_class):
-            axis = axes[label, column]
-            axis.set_xticks([])
-            axis.set_yticks([])
-            for spine in axis.spines.values():
-                spine.set_visible(False)
-            if column < len(picks):
-                image = images[picks[column]]
-                axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
-            if column == 0:
-                axis.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=80)
-    plt.close(fig)
-    return out
+    from grader.plot_fonts import plot_style
+
+    with matplotlib.rc_context(plot_style()):  # class names may be Korean
+        rows = len(class_names)
+        fig, axes = plt.subplots(rows, per_class, figsize=(per_class * 1.1, rows * 1.15 + 0.4), squeeze=False)
+        for label, name in enumerate(class_names):
+            picks = np.flatnonzero(labels == label)[:per_class]
+            for column in range(per_class):
+                axis = axes[label, column]
+                axis.set_xticks([])
+                axis.set_yticks([])
+                for spine in axis.spines.values():
+                    spine.set_visible(False)
+                if column < len(picks):
+                    image = images[picks[column]]
+                    axis.imshow(image, cmap="gray" if image.ndim == 2 else None, vmin=0, vmax=255)
+                if column == 0:
+                    axis.set_ylabel(name, rotation=0, ha="right", va="center", fontsize=9)
+        if title:
+            fig.suptitle(title, fontsize=10)
+        fig.tight_layout()
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(out, dpi=80)
+        plt.close(fig)
+        return out
 
 
 def show_dataset(name: str, *, course: Course | None = None, out: Path | None = None,

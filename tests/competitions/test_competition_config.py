@@ -48,6 +48,14 @@ def test_local_deadline_is_read_in_the_competition_timezone(course):
      "column per class."),
     (("daily_limit = 3", 'daily_limit = 3\nkind = "code"'),
      "a code competition needs 'budget_seconds' (training and prediction time of one notebook)."),
+    (("daily_limit = 3", 'daily_limit = 3\ndiscussion_url = "javascript:alert(1)"'),
+     "'discussion_url' must be an http:// or https:// address, got 'javascript:alert(1)'."),
+    (("daily_limit = 3", 'daily_limit = 3\ndiscussion_url = "forum.example.edu/t/12"'),
+     "'discussion_url' must be an http:// or https:// address, got 'forum.example.edu/t/12'."),
+    (("daily_limit = 3", 'daily_limit = 3\ndiscussion_url = "https://"'),
+     "'discussion_url' must be an http:// or https:// address, got 'https://'."),
+    (("daily_limit = 3", 'daily_limit = 3\ndiscussion_url = "https://forum.example.edu/t/a b"'),
+     "'discussion_url' must be an http:// or https:// address, got 'https://forum.example.edu/t/a b'."),
 ])
 def test_one_line_errors(course, change, message):
     path = write(course, TOY_TOML.format(daily_limit=3).replace(*change))
@@ -55,6 +63,13 @@ def test_one_line_errors(course, change, message):
         load_competition(course, "toy")
     assert str(err.value).startswith(f"{path}: {message}")
     assert "\n" not in str(err.value)
+
+
+def test_discussion_url_is_optional_and_kept(course):
+    write(course, TOY_TOML.format(daily_limit=3))
+    assert load_competition(course, "toy").discussion_url == ""
+    write(course, TOY_TOML.format(daily_limit=3) + 'discussion_url = "https://forum.example.edu/c/cnn/12"\n')
+    assert load_competition(course, "toy").discussion_url == "https://forum.example.edu/c/cnn/12"
 
 
 def test_unknown_competition(course):

@@ -99,9 +99,35 @@ def test_private_board_hidden_until_deadline_or_reveal(board):
         leaderboard(store, cfg, private=True, now=NOW)
     assert is_revealed(store, cfg, cfg.deadline)
     assert leaderboard(store, cfg, private=True, now=cfg.deadline)[0].team == "ant"
-    reveal(store, cfg, now=NOW)
-    assert is_revealed(store, cfg, NOW + timedelta(seconds=1))
-    assert leaderboard(store, cfg, private=True, now=NOW + timedelta(seconds=1))[0].score == 0.8
+    reveal(store, cfg, now=NOW + timedelta(minutes=2))  # after ant's submission
+    assert not is_revealed(store, cfg, NOW + timedelta(minutes=1))
+    assert is_revealed(store, cfg, NOW + timedelta(minutes=3))
+    assert leaderboard(store, cfg, private=True, now=NOW + timedelta(minutes=3))[0].score == 0.8
+
+
+def test_after_an_early_reveal_new_private_scores_wait_for_the_deadline(board):
+    """Submissions after 'grader reveal' are taken and ranked publicly, but their private score is shown
+    to nobody, their team included, until the deadline: the private board stays as it was at the reveal."""
+    store, cfg, t = board
+    before = add_scored(store, cfg, t["ant"], 0.80, 0.70, 1)
+    add_scored(store, cfg, t["bee"], 0.75, 0.75, 2)
+    revealed_at = NOW + timedelta(minutes=10)
+    reveal(store, cfg, now=revealed_at)
+    after = add_scored(store, cfg, t["ant"], 0.95, 0.99, 20)  # would top ant's default selection
+    later = NOW + timedelta(minutes=30)
+
+    own = {e.submission_id: e for e in team_submissions(store, cfg, "ant", now=later)}
+    assert (own[before].private, own[after].private) == (0.70, None)
+    assert own[after].public == 0.95  # the public score is shown at once
+    assert [(r.team, r.score) for r in leaderboard(store, cfg, now=later)] == [("ant", 0.95), ("bee", 0.75)]
+    private = leaderboard(store, cfg, private=True, now=later)
+    assert [(r.team, r.score) for r in private] == [("bee", 0.75), ("ant", 0.70)]
+    assert 0.99 not in [r.score for r in private]
+
+    at_deadline = cfg.deadline
+    assert {e.submission_id: e.private for e in team_submissions(store, cfg, "ant", now=at_deadline)}[after] == 0.99
+    assert [(r.team, r.score) for r in leaderboard(store, cfg, private=True, now=at_deadline)] == [
+        ("ant", 0.99), ("bee", 0.75)]
 
 
 def test_default_selection_is_best_n_public_and_private_uses_best_of_them(board):

@@ -7,6 +7,8 @@ selected) and their scores (a re-score adds a row, the newest counts).
 
 from __future__ import annotations
 
+import json
+import zipfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -116,13 +118,88 @@ def write_competition_folder(course: Course, name: str = "digit-recognizer", *, 
     (folder / "overview.md").write_text(SHOWCASE_OVERVIEW_MD if showcase else OVERVIEW_MD, encoding="utf-8")
     (folder / "evaluation.md").write_text("Accuracy: the share of test images labelled correctly.\n", encoding="utf-8")
     (folder / "data.md").write_text("28 \u00d7 28 grey images of digits 0\u20139.\n", encoding="utf-8")
-    (folder / "sample_submission.csv").write_text("ImageId,Label\n1,0\n2,0\n3,0\n", encoding="utf-8")
     (folder / "solution.csv").write_text("ImageId,Label,Usage\n1,7,Public\n", encoding="utf-8")
+    (folder / "baseline.py").write_text("# instructor's source of baseline.ipynb\n", encoding="utf-8")
     return folder
 
 
+def notebook_json(cells: list[dict]) -> bytes:
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "cells": cells,
+                       "metadata": {"language_info": {"name": "python"}}}).encode("utf-8")
+
+
+def markdown_cell(text: str) -> dict:
+    return {"cell_type": "markdown", "metadata": {}, "source": text}
+
+
+def code_cell(source: str, outputs: list[dict] | None = None) -> dict:
+    return {"cell_type": "code", "metadata": {}, "source": source, "outputs": outputs or [], "execution_count": None}
+
+
+BASELINE_NOTEBOOK = notebook_json([
+    markdown_cell("# Baseline: a small CNN\nTrains on `train.npz` and writes `submission.csv`."),
+    code_cell("import numpy as np\n\nkit = np.load('train.npz')  # x: images, y: labels\nprint(kit['x'].shape)",
+              [{"output_type": "stream", "name": "stdout", "text": "(60000, 28, 28)\n"}]),
+    markdown_cell("## Train\nA convolution, max pooling and a dense layer."),
+    code_cell("model.fit(x, y, epochs=3, validation_split=0.1)"),
+])
+HOSTILE_NOTEBOOK = notebook_json([
+    markdown_cell("# Tricks <script>alert('nb')</script>\n<img src=x onerror=alert(2)> [js](javascript:alert(3))"),
+    code_cell("print('<b>not bold</b>')", [
+        {"output_type": "stream", "name": "stdout", "text": "<b>not bold</b>\n"},
+        {"output_type": "display_data", "metadata": {},
+         "data": {"text/html": "<img src=x onerror=alert(4)><script>alert(5)</script>", "text/plain": "<HTML table>"}},
+        {"output_type": "display_data", "metadata": {},
+         "data": {"application/javascript": "alert(6)", "text/plain": "<IPython.core.display.Javascript object>"}},
+        {"output_type": "display_data", "metadata": {},
+         "data": {"image/svg+xml": "<svg xmlns='http://www.w3.org/2000/svg' onload='alert(7)'><script>alert(8)</script>"
+                                   "<image href='https://example.com/x.png'/></svg>"}},
+        {"output_type": "error", "ename": "ValueError", "evalue": "bad",
+         "traceback": ["\x1b[0;31mValueError\x1b[0m: bad <input>"]},
+    ]),
+])
+KIT_FILES = {
+    "README.md": "# Digit Recognizer\n",
+    "train.npz": "x" * 3000,
+    "test.npz": "y" * 1000,
+    "classes.csv": "index,name\n" + "".join(f"{i},{i}\n" for i in range(10)),
+    "sample_submission.csv": "ImageId,Label\n1,0\n2,0\n3,0\n",
+}
+
+
+def shipped_baseline(name: str = "digit-recognizer") -> bytes:
+    """The baseline notebook the kit ships (starter_kits/<name>/baseline.py), as 'grader release' converts it."""
+    import jupytext
+    import nbformat
+
+    notebook = jupytext.read(Path(__file__).resolve().parents[2] / "starter_kits" / name / "baseline.py",
+                             fmt="py:percent")
+    notebook.metadata.pop("jupytext", None)
+    return nbformat.writes(notebook).encode("utf-8")
+
+
+def release_kit(course: Course, name: str = "digit-recognizer", *, baseline: bytes = BASELINE_NOTEBOOK) -> Path:
+    """A released starter kit, as 'grader release' leaves it: release/<name>.zip with one top folder."""
+    course.path("release").mkdir(parents=True, exist_ok=True)
+    archive = course.path("release", f"{name}.zip")
+    with zipfile.ZipFile(archive, "w") as kit:
+        for file, text in KIT_FILES.items():
+            kit.writestr(f"{name}/{file}", text)
+        kit.writestr(f"{name}/baseline.ipynb", baseline)
+    return archive
+
+
+def share_notebook(course: Course, file: str, data: bytes, name: str = "digit-recognizer") -> Path:
+    """A notebook the instructor shares on the Code tab (competitions/<name>/code/)."""
+    folder = course.path("competitions", name, "code")
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / file).write_bytes(data)
+    return folder / file
+
+
+KOREAN_NAME = "합성곱 신경망 Conv Crew"
 SHOWCASE_NAMES = ["Convolutional Crew", "Pooling Party", "Dropout Kids", "Stride Riders", "Feature Mappers",
-                  "Residual Learners", "Inception Module", "Batch Normals", "Kernel Panic"]
+                  KOREAN_NAME, "Inception Module", "Batch Normals", "Kernel Panic"]
 
 
 def populate(store: Store, name: str = "digit-recognizer", *, revealed: bool = False,
@@ -167,6 +244,8 @@ def build(tmp_path: Path, *, revealed: bool) -> tuple[Course, Store, Path]:
 
     course, store = make_course(tmp_path / "course")
     write_competition_folder(course)
+    release_kit(course)
+    share_notebook(course, "Tricks <and> tips.ipynb", HOSTILE_NOTEBOOK)
     populate(store, revealed=revealed)
     index = build_site(course, store, tmp_path / "site", now=NOW)
     return course, store, index.parent

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-
 from click.testing import CliRunner
-from site_fixtures import make_course, populate, write_competition_folder
+from site_fixtures import make_course, populate, release_kit, write_competition_folder
 
 from grader.cli import main
 
@@ -12,6 +11,7 @@ from grader.cli import main
 def course_with_data(tmp_path):
     course, store = make_course(tmp_path / "course")
     write_competition_folder(course)
+    release_kit(course)
     populate(store)
     return course, store
 
