@@ -302,6 +302,18 @@ def select_final(course, store, who: Principal, competition: str, ids: list[int]
     return select_submissions(store, cfg, team=row.name, submission_ids=list(ids), now=now)
 
 
+def used_today(store, cfg, team_id: int, *, now: datetime) -> int:
+    """How many of the team's submissions of ``now``'s day count toward the daily limit."""
+    from grader.competitions.rules import KIND, day_window
+    from grader.store import Submission
+
+    start, end = day_window(now, cfg.timezone)
+    with store.read() as session:
+        return int(session.scalar(select(func.count()).select_from(Submission).where(
+            Submission.kind == KIND, Submission.target == cfg.name, Submission.team_id == team_id,
+            Submission.status != "invalid", Submission.submitted_at >= start, Submission.submitted_at < end)) or 0)
+
+
 def _all_teams(store, cfg) -> list:
     from grader.store import Team
 
