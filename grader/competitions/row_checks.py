@@ -1,13 +1,17 @@
 """Every problem in a submission's rows, found a whole column at a time.
 
-:func:`check_rows` reads the rows after the header and checks, for every row
-at once: the number of cells, the id (an integer, known, not repeated) and each
-prediction cell (an integer label in range, a class name, or a probability in
-[0, 1]); then that every id has a row. Rows written plainly (only digits, and
-for probabilities ``.eE+-``) are read by pandas' C parser; the others are read
-by :mod:`grader.competitions.csv_columns`; both give the same arrays, so a file
-with one bad row costs about what a valid file costs, and one with a million
-bad rows costs a few vectorized passes more.
+Rows are read into one table (an id and the predictions per row, each with a
+verdict), then :func:`judge` checks, for every row at once: the number of cells,
+the id (an integer, known, not repeated), each prediction cell (an integer label
+in range, a class name, or a probability in [0, 1]), and that every id has a row.
+
+Two readers fill the table. :func:`read_plain` hands the whole file to pandas'
+C parser when every row is written plainly (digits, commas and, for
+probabilities, ``.eE+-``): a valid file, and one with a wrong value, a repeated
+id or missing rows, is read once at pandas' speed. :func:`read_every_row` reads
+any other file: plain rows still go to pandas, the rest to
+:mod:`grader.competitions.csv_columns`. Both readers fill the same table, so a
+file's problems do not depend on which one read it.
 
 Each problem is one line that names its row and column and shows only what the
 student wrote, never a true label.
@@ -17,23 +21,22 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
 from grader.competitions import csv_columns as columns
 from grader.errors import SubmissionError
 
-PLAIN_SHARE = 0.5  # read the plain rows with pandas when they are at least this share of the rows
+PLAIN_SHARE = 0.5  # read_every_row: pandas reads the plain rows when they are at least this share of the rows
 MAX_ODD_ROWS = 100_000  # ... and the others are at most this many (each run between them is one slice)
-_NOT_DIGIT = np.ones(256, dtype=bool)
-_NOT_DIGIT[[*range(48, 58), columns.COMMA, columns.NEWLINE]] = False
-_NOT_NUMBER = _NOT_DIGIT.copy()
-_NOT_NUMBER[list(b".eE+-")] = False
+_DIGITS = b"0123456789,\r\n"
+_NUMBERS = _DIGITS + b".eE+-"
 
 
 @dataclass
 class RowReport:
-    """What :func:`check_rows` found: the first problems by row, how many in all, or the predictions."""
+    """What :func:`judge` found: the first problems by row, how many in all, or the predictions."""
 
     problems: list[str]
     total: int
@@ -41,140 +44,135 @@ class RowReport:
 
 
 @dataclass
-class _Table:
-    """One value and one verdict per row and column; rows with the wrong number of cells stay unread."""
+class Table:
+    """One id and one row of predictions per row; rows with the wrong number of cells stay unread."""
 
     shaped: np.ndarray  # the row has as many cells as the header
     id_ok: np.ndarray  # the id cell is an integer
     id_big: np.ndarray  # ... of more than 18 digits
     ids: np.ndarray
-    values: np.ndarray  # n_rows x n_targets: label index (or -1) or probability (or NaN)
-    valid: np.ndarray  # n_rows x n_targets: the prediction cell is right
+    values: np.ndarray  # n_rows x n_targets: label index (-1: none) or probability (NaN: none)
 
-
-def check_rows(rows: columns.Rows, spec, name: str, limit: int = SubmissionError.MAX_LISTED) -> RowReport:
-    """All problems of ``rows`` against ``spec``; ``name`` is the file name that messages show."""
-    table = _read_table(rows, spec)
-    n_ids = len(spec.ids)
-    index = np.arange(len(rows))
-    known = table.shaped & table.id_ok & ~table.id_big
-    positions = np.full(len(rows), -1, dtype=np.int64)
-    positions[known] = spec.positions(table.ids[known])
-    first_row = np.full(n_ids, len(rows), dtype=np.int64)
-    placed = positions >= 0
-    np.minimum.at(first_row, positions[placed], index[placed])
-    repeated = placed & (first_row[np.maximum(positions, 0)] != index)
-    kinds = {  # kind -> (row indices, column order); all in row order
-        "cells": np.flatnonzero(~table.shaped),
-        "id": np.flatnonzero(table.shaped & ~table.id_ok),
-        "unknown": np.flatnonzero(table.shaped & table.id_ok & ~placed),
-        "repeated": np.flatnonzero(repeated),
-    }
-    for column in range(table.valid.shape[1]):
-        kinds[f"target{column}"] = np.flatnonzero(table.shaped & ~table.valid[:, column])
-    missing = spec.ids[first_row == len(rows)]
-    count_wrong = len(rows) != n_ids or (len(missing) > 0 and len(kinds["repeated"]) > 0)
-    total = sum(len(found) for found in kinds.values()) + int(count_wrong)
-    if total == 0:
-        return RowReport([], 0, _aligned(table, positions, spec))
-    listed = sorted((int(row), _column_order(kind), kind) for kind, found in kinds.items() for row in found[:limit])
-    messages = _Messages(rows, spec, name, first_row, positions)
-    problems = [messages.render(kind, row) for row, _order, kind in listed[:limit]]
-    if count_wrong and len(problems) < limit:
-        problems.append(messages.count(len(rows), missing))
-    return RowReport(problems, total, None)
-
-
-def _column_order(kind: str) -> int:
-    if kind == "cells":
-        return -1
-    return int(kind[6:]) + 1 if kind.startswith("target") else 0
-
-
-def _aligned(table: _Table, positions: np.ndarray, spec) -> np.ndarray:
-    values = table.values if spec.prediction_kind == "probabilities" else table.values[:, 0]
-    aligned = np.empty_like(values)
-    aligned[positions] = values
-    return aligned
-
-
-# -- reading every row into one table ---------------------------------------------
-
-def _read_table(rows: columns.Rows, spec) -> _Table:
-    width = 1 + len(spec.target_columns)
-    n = len(rows)
-    floats = spec.prediction_kind != "label"
-    table = _Table(shaped=rows.cells == width, id_ok=np.zeros(n, dtype=bool), id_big=np.zeros(n, dtype=bool),
+    @classmethod
+    def empty(cls, n: int, spec) -> "Table":
+        width = len(spec.target_columns)
+        floats = spec.prediction_kind != "label"
+        return cls(shaped=np.ones(n, dtype=bool), id_ok=np.zeros(n, dtype=bool), id_big=np.zeros(n, dtype=bool),
                    ids=np.zeros(n, dtype=np.int64),
-                   values=np.full((n, width - 1), np.nan if floats else -1, dtype=np.float64 if floats else np.int64),
-                   valid=np.zeros((n, width - 1), dtype=bool))
-    unread = np.flatnonzero(table.shaped)
-    plain = _plain_rows(rows, spec, width)
-    if plain is not None and _read_with_pandas(rows, plain, spec, table):
-        unread = np.setdiff1d(unread, plain[table.id_ok[plain]], assume_unique=True)
-    _read_with_numpy(rows, unread, spec, table)
-    values = table.values
-    if floats:
-        table.valid = np.isfinite(values) & (values >= 0) & (values <= 1)
-    else:
-        table.valid = (values >= 0) & (values < len(spec.class_names))
+                   values=np.full((n, width), np.nan if floats else -1, dtype=np.float64 if floats else np.int64))
+
+
+# -- the readers -----------------------------------------------------------------------
+
+def read_plain(body: bytes, spec) -> tuple[Table, columns.Rows | None] | None:
+    """Every row read by pandas, or None unless every row is written plainly (and pandas agrees).
+
+    Returns the table and, when they had to be found, the rows (else None: find them
+    only to show a problem).
+    """
+    if spec.prediction_kind == "label" and spec.label_format != "index":
+        return None
+    floats = spec.prediction_kind != "label"
+    if body.translate(None, _NUMBERS if floats else _DIGITS):
+        return None
+    frame = _pandas(body, spec)
+    if frame is None or not len(frame) or body.count(b",") != len(frame) * len(spec.target_columns):
+        return None  # (with as many commas as that, and none too many for pandas, every row has them all)
+    table = Table.empty(len(frame), spec)
+    table.ids = frame.iloc[:, 0].to_numpy()
+    table.id_ok = table.ids >= 0
+    table.values = frame.iloc[:, 1:].to_numpy(dtype=table.values.dtype)
+    rows = None
+    if floats:  # "2.0", "+2" or "2e0" are plain bytes here, and pandas reads each as the id 2
+        rows = columns.split_rows(body)
+        if len(rows) != len(frame) or not _ids_written_as_digits(table.ids, rows, np.arange(len(rows))).all():
+            return None
+    return table, rows
+
+
+def odd_bytes(spec) -> bytes:
+    """Bytes that keep a row from pandas (:func:`read_every_row`): all but digits (and ``.eE+-`` for probabilities)."""
+    return columns.odd_bytes(_NUMBERS if spec.prediction_kind != "label" else _DIGITS)
+
+
+def read_every_row(rows: columns.Rows, spec) -> Table:
+    """Any file's rows (split with :func:`odd_bytes`): the plain ones (if most are) by pandas, the others by numpy."""
+    width = 1 + len(spec.target_columns)
+    table = Table.empty(len(rows), spec)
+    table.shaped = rows.cells == width
+    unread = table.shaped.copy()
+    plain = _plain_rows(rows, spec, table.shaped)
+    if len(plain):
+        frame = _pandas(_join_rows(rows, plain), spec)
+        if frame is not None and len(frame) == len(plain):
+            ids = frame.iloc[:, 0].to_numpy()
+            # only digits in a label file's plain rows; a probability file's may hold "2.0" as an id
+            read = _ids_written_as_digits(ids, rows, plain) if spec.prediction_kind != "label" else ids >= 0
+            table.id_ok[plain], table.ids[plain] = read, ids
+            table.values[plain] = frame.iloc[:, 1:].to_numpy(dtype=table.values.dtype)
+            unread[plain[read]] = False
+    _read_with_numpy(rows, np.flatnonzero(unread), spec, table)
     return table
 
 
-def _plain_rows(rows: columns.Rows, spec, width: int) -> np.ndarray | None:
-    """Rows that pandas can read into typed columns, or None when they are too few to be worth it."""
+def _plain_rows(rows: columns.Rows, spec, shaped: np.ndarray) -> np.ndarray:
+    """Rows pandas can read into typed columns (none when they are too few to be worth it)."""
     if spec.prediction_kind == "label" and spec.label_format != "index":
-        return None
-    odd = np.union1d(columns.rows_with_bytes(rows, _NOT_NUMBER if spec.prediction_kind != "label" else _NOT_DIGIT),
-                     columns.rows_with_empty_cells(rows))
-    odd = np.union1d(odd, np.flatnonzero(rows.cells != width))
-    if len(odd) > MAX_ODD_ROWS or len(odd) > (1 - PLAIN_SHARE) * len(rows):
-        return None
-    return np.setdiff1d(np.arange(len(rows)), odd, assume_unique=True)
+        return np.zeros(0, dtype=np.int64)
+    odd = rows.odd | columns.rows_with_empty_cells(rows) | ~shaped
+    n_odd = int(odd.sum())
+    if n_odd > MAX_ODD_ROWS or n_odd > (1 - PLAIN_SHARE) * len(rows):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(~odd)
 
 
-def _read_with_pandas(rows: columns.Rows, plain: np.ndarray, spec, table: _Table) -> bool:
-    """Fill ``table`` for the plain rows; False (and nothing filled) when pandas cannot read them."""
+def _join_rows(rows: columns.Rows, which: np.ndarray) -> bytes:
+    """The bytes of the rows ``which`` (ascending): one slice per run of consecutive rows, or a byte mask."""
+    breaks = np.flatnonzero(np.diff(which) != 1)
+    firsts = which[np.r_[0, breaks + 1]]
+    lasts = which[np.r_[breaks, len(which) - 1]]
+    body = rows.buf
+    if len(firsts) <= 1000:
+        return b"\n".join(body[a:b].tobytes() for a, b in zip(rows.starts[firsts].tolist(), rows.ends[lasts].tolist()))
+    edges = np.zeros(len(body) + 1, dtype=np.int8)  # +1 where a kept run starts, -1 past its line end
+    edges[rows.starts[firsts]] = 1
+    edges[np.minimum(rows.ends[lasts] + 1, len(body))] -= 1
+    return body[np.cumsum(edges[:-1], dtype=np.int8).astype(bool)].tobytes()
+
+
+def _pandas(text: bytes, spec):
+    """The rows of ``text`` as a typed frame, or None when pandas cannot read a cell as a number."""
     import pandas as pd
 
-    if not len(plain):
-        return False
-    breaks = np.flatnonzero(np.diff(plain) != 1)
-    firsts = plain[np.r_[0, breaks + 1]]
-    lasts = plain[np.r_[breaks, len(plain) - 1]]
-    body = rows.buf
-    text = b"\n".join(body[rows.starts[a]:rows.ends[b]].tobytes() for a, b in zip(firsts.tolist(), lasts.tolist()))
     names = [spec.id_column, *spec.target_columns]
-    floats = spec.prediction_kind != "label"
-    dtypes = {names[0]: np.int64, **{c: np.float64 if floats else np.int64 for c in names[1:]}}
+    kind = np.float64 if spec.prediction_kind != "label" else np.int64
+    dtypes = {name: kind for name in names[1:]} | {names[0]: np.int64}
     try:
         frame = pd.read_csv(io.BytesIO(text), header=None, names=names, dtype=dtypes, engine="c",
                             na_filter=False, skip_blank_lines=True, low_memory=False)
-    except Exception:  # a cell pandas will not read as a number: numpy reads every row then
-        return False
-    if len(frame) != len(plain) or any(dtype != dtypes[c] for c, dtype in frame.dtypes.items()):
-        return False
-    ids = frame[names[0]].to_numpy()
-    # "2.0", "+2" or "2e0" are plain bytes for a probability file, and pandas reads them as the id 2:
-    # only an id cell exactly as long as the id's digits counts as read here.
-    id_cell = rows.seps[rows.first_sep[plain]] - rows.starts[plain]
-    table.id_ok[plain] = (ids >= 0) & (id_cell == _digit_count(ids))
-    table.ids[plain] = ids
-    table.values[plain] = frame[names[1:]].to_numpy(dtype=table.values.dtype)
-    return True
+    except Exception:  # noqa: BLE001 -- any cell pandas will not read is for numpy to read and name
+        return None
+    if any(dtype != dtypes[name] for name, dtype in frame.dtypes.items()):
+        return None
+    return frame
 
 
-def _digit_count(values: np.ndarray) -> np.ndarray:
-    digits = np.ones(len(values), dtype=np.int64)
+def _ids_written_as_digits(ids: np.ndarray, rows: columns.Rows, which: np.ndarray) -> np.ndarray:
+    """Was each id cell (of rows ``which``) exactly the digits of the id pandas read from it?
+
+    pandas reads "2.0", "+2" or "2e0" as the id 2. Each such cell is longer than
+    the id's digits, so the comma after it sits elsewhere.
+    """
+    digits = np.ones(len(ids), dtype=np.int64)
+    top = int(ids.max()) if len(ids) else 0
     power = 10
-    top = values.max() if len(values) else 0
     while power <= top:
-        digits += values >= power
+        digits += ids >= power
         power *= 10
-    return digits
+    return (ids >= 0) & (rows.seps[rows.first_sep[which]] - rows.starts[which] == digits)
 
 
-def _read_with_numpy(rows: columns.Rows, which: np.ndarray, spec, table: _Table) -> None:
+def _read_with_numpy(rows: columns.Rows, which: np.ndarray, spec, table: Table) -> None:
     if not len(which):
         return
     starts, ends = columns.cell_spans(rows, which, 1 + len(spec.target_columns))
@@ -190,6 +188,76 @@ def _read_with_numpy(rows: columns.Rows, which: np.ndarray, spec, table: _Table)
             table.values[which, column] = np.where(is_integer & ~too_big, labels, -1)
         else:
             table.values[which, column] = columns.read_names(buf, cell_starts, cell_ends, spec.class_names)
+
+
+# -- the checks ------------------------------------------------------------------------
+
+def judge(table: Table, spec, name: str, line: Callable[[int], bytes],
+          limit: int = SubmissionError.MAX_LISTED) -> RowReport:
+    """All problems of ``table`` against ``spec``; ``name`` is the file name messages show, ``line(i)`` row i."""
+    n_rows, n_ids = len(table.ids), len(spec.ids)
+    known = table.shaped & table.id_ok & ~table.id_big
+    if known.all():
+        positions = spec.positions(table.ids)
+    else:
+        positions = np.full(n_rows, -1, dtype=np.int64)
+        positions[known] = spec.positions(table.ids[known])
+    first_row, repeated = _first_rows(positions, n_ids, n_rows)
+    if spec.prediction_kind == "label":
+        valid = (table.values >= 0) & (table.values < len(spec.class_names))
+    else:
+        valid = np.isfinite(table.values) & (table.values >= 0) & (table.values <= 1)
+    kinds = {  # kind -> row indices, in row order
+        "cells": np.flatnonzero(~table.shaped),
+        "id": np.flatnonzero(table.shaped & ~table.id_ok),
+        "unknown": np.flatnonzero((known & (positions < 0)) | (table.shaped & table.id_big)),
+        "repeated": repeated,
+    }
+    for column in range(valid.shape[1]):
+        kinds[f"target{column}"] = np.flatnonzero(table.shaped & ~valid[:, column])
+    missing = spec.ids[first_row == n_rows]
+    count_wrong = n_rows != n_ids or (len(missing) > 0 and len(repeated) > 0)
+    total = sum(len(found) for found in kinds.values()) + int(count_wrong)
+    if total == 0:
+        values = table.values if spec.prediction_kind == "probabilities" else table.values[:, 0]
+        aligned = np.empty_like(values)
+        aligned[positions] = values
+        return RowReport([], 0, aligned)
+    listed = sorted((int(row), _column_order(kind), kind) for kind, found in kinds.items() for row in found[:limit])
+    messages = _Messages(spec, name, line, first_row, positions)
+    problems = [messages.render(kind, row) for row, _order, kind in listed[:limit]]
+    if count_wrong and len(problems) < limit:
+        problems.append(messages.count(n_rows, missing))
+    return RowReport(problems, total, None)
+
+
+def _first_rows(positions: np.ndarray, n_ids: int, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first row that gives each id (``n_rows``: none), and the rows that repeat an id."""
+    first_row = np.full(n_ids, n_rows, dtype=np.int64)
+    every_row = len(positions) and positions.min() >= 0
+    rows = np.arange(n_rows) if every_row else np.flatnonzero(positions >= 0)
+    placed = positions if every_row else positions[rows]
+    first_row[placed] = rows  # with an id given twice, either row may land here
+    if len(rows) == n_ids and (first_row < n_rows).all():
+        return first_row, np.zeros(0, dtype=np.int64)  # as many rows as ids, each id given: none twice
+    landed = first_row[placed] == rows
+    if len(rows) < n_ids and landed.all():
+        return first_row, np.zeros(0, dtype=np.int64)
+    # Ids given more than once (each has a row that did not land): sort only their rows.
+    shared = np.zeros(n_ids, dtype=bool)
+    shared[placed[~landed]] = True
+    involved = np.flatnonzero(shared[placed])
+    order = np.argsort(placed[involved], kind="stable")
+    ids, given_by = placed[involved][order], rows[involved][order]
+    head = np.r_[True, ids[1:] != ids[:-1]]
+    first_row[ids[head]] = given_by[head]
+    return first_row, np.sort(given_by[~head])
+
+
+def _column_order(kind: str) -> int:
+    if kind == "cells":
+        return -1
+    return int(kind[6:]) + 1 if kind.startswith("target") else 0
 
 
 # -- messages ------------------------------------------------------------------------
@@ -217,15 +285,15 @@ def plural(count: int, noun: str) -> str:
 
 @dataclass
 class _Messages:
-    rows: columns.Rows
     spec: object
     name: str
+    line: Callable[[int], bytes]
     first_row: np.ndarray
     positions: np.ndarray
 
     def render(self, kind: str, index: int) -> str:
         spec, name, row = self.spec, self.name, index + 1
-        cells = split_line(self.rows.line(index))
+        cells = split_line(self.line(index))
         if kind == "cells":
             hint = " Remove the comma at the end of the line." if cells[-1] == "" and len(cells) > 2 else ""
             return (f"Row {row} of {name} has {plural(len(cells), 'cell')}; it must have "

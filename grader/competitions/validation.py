@@ -13,9 +13,9 @@ then every row (:mod:`grader.competitions.row_checks`): the number of cells, the
 id (an integer, known, not repeated), each prediction cell (the right type,
 finite, a known label or a probability in [0, 1]), and that every id has a row.
 
-A valid file is accepted at the speed of pandas' C parser (``_fast_path``); any
-other file is read again by whole columns to find every problem, so refusing a
-file costs about what accepting it does.
+Rows are read by whole columns (pandas' C parser for plainly written rows,
+numpy for the others), never one Python call per row, so refusing a file costs
+about what accepting it does.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from grader.competitions import csv_columns
-from grader.competitions.row_checks import check_rows, plural, show, split_line
+from grader.competitions.row_checks import judge, odd_bytes, plural, read_every_row, read_plain, show, split_line
 from grader.errors import SubmissionError
 
 FILENAME = "submission.csv"  # the name messages use when the student's is unknown
@@ -38,7 +38,6 @@ LINE_LIMIT = 131_072  # characters in one line (Python's csv field limit): far m
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
-_PLAIN = b"0123456789,\r\n"
 _SAVE_AS_CSV = "In Excel use File > Save As > CSV UTF-8 (Comma delimited), then submit that file."
 
 
@@ -159,10 +158,7 @@ def validate_submission(data: bytes, spec: SubmissionSpec, filename: str = FILEN
     _refuse_what_is_not_csv(data, spec, filename)
     text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     _require_utf8(text, filename)
-    parsed = _fast_path(text, spec)
-    if parsed is not None:
-        return parsed
-    return _check_every_row(text, spec, filename)
+    return _check_rows(csv_columns.normalize_line_ends(text), spec, filename)
 
 
 def validate_file(path: str | Path, spec: SubmissionSpec, filename: str | None = None) -> ParsedSubmission:
@@ -205,6 +201,8 @@ def _zip_message(data: bytes, filename: str) -> str:
 
 
 def _require_utf8(text: bytes, filename: str) -> None:
+    if text.isascii():
+        return
     try:
         text.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -214,28 +212,28 @@ def _require_utf8(text: bytes, filename: str) -> None:
                               "Save it as UTF-8 CSV.") from None
 
 
-# -- every row, when the fast path did not accept the file ----------------------------
+# -- the header, then every row ----------------------------------------------------
 
-def _check_every_row(text: bytes, spec: SubmissionSpec, filename: str) -> ParsedSubmission:
-    text = csv_columns.normalize_line_ends(text)
+def _check_rows(text: bytes, spec: SubmissionSpec, filename: str) -> ParsedSubmission:
     header_end = text.find(b"\n")
     header_line = text if header_end < 0 else text[:header_end]
-    if len(header_line) > LINE_LIMIT:
-        raise SubmissionError(_too_long("The header", filename, len(header_line)))
-    header = split_line(header_line)
-    if header != [spec.id_column, *spec.target_columns]:
-        got = show(",".join(header), 80) if header_line else ""
-        raise SubmissionError(f"The header of {filename} must be exactly '{spec.header}' "
-                              f"(as in sample_submission.csv). Got '{got}'.")
-    rows = csv_columns.split_rows(text[header_end + 1:] if header_end >= 0 else b"")
-    if not len(rows):
-        raise SubmissionError(f"{filename} has a header but no rows; it must have {plural(len(spec.ids), 'row')}, "
-                              "one for each id of sample_submission.csv.")
-    lengths = rows.ends - rows.starts
-    longest = int(lengths.argmax())
-    if lengths[longest] > LINE_LIMIT:
-        raise SubmissionError(_too_long(f"Row {longest + 1}", filename, int(lengths[longest])))
-    report = check_rows(rows, spec, filename)
+    body = text[header_end + 1:] if header_end >= 0 else b""
+    if header_line != spec.header.encode("utf-8"):
+        _check_header(header_line, spec, filename)
+    plain = read_plain(body, spec)  # a valid file, or one with only wrong values, in one pandas pass
+    if plain is not None:
+        table, rows = plain
+        lazy: list[csv_columns.Rows] = [rows] if rows is not None else []
+
+        def line(index: int) -> bytes:  # rows are found only to show a problem
+            if not lazy:
+                lazy.append(csv_columns.split_rows(body))
+            return lazy[0].line(index)
+    else:
+        rows = csv_columns.split_rows(body, odd_bytes(spec))
+        _check_layout(rows, spec, filename)
+        table, line = read_every_row(rows, spec), rows.line
+    report = judge(table, spec, filename, line)
     if report.problems:
         first = report.problems[0]
         message = first if report.total == 1 else f"{filename} has {report.total:,} problems; the first: {first}"
@@ -243,95 +241,27 @@ def _check_every_row(text: bytes, spec: SubmissionSpec, filename: str) -> Parsed
     return ParsedSubmission(predictions=report.predictions)
 
 
+def _check_header(header_line: bytes, spec: SubmissionSpec, filename: str) -> None:
+    if len(header_line) > LINE_LIMIT:
+        raise SubmissionError(_too_long("The header", filename, len(header_line)))
+    header = split_line(header_line)
+    if header != [spec.id_column, *spec.target_columns]:  # (a quoted header is fine)
+        got = show(",".join(header), 80) if header_line else ""
+        raise SubmissionError(f"The header of {filename} must be exactly '{spec.header}' "
+                              f"(as in sample_submission.csv). Got '{got}'.")
+
+
+def _check_layout(rows: csv_columns.Rows, spec: SubmissionSpec, filename: str) -> None:
+    """Rows at all, and none so long that it cannot be one id's row."""
+    if not len(rows):
+        raise SubmissionError(f"{filename} has a header but no rows; it must have {plural(len(spec.ids), 'row')}, "
+                              "one for each id of sample_submission.csv.")
+    lengths = rows.ends - rows.starts
+    longest = int(lengths.argmax())
+    if lengths[longest] > LINE_LIMIT:
+        raise SubmissionError(_too_long(f"Row {longest + 1}", filename, int(lengths[longest])))
+
+
 def _too_long(what: str, filename: str, length: int) -> str:
     return (f"{what} of {filename} is {length:,} characters long; a line may have at most {LINE_LIMIT:,}. "
             "Write one line per id, as in sample_submission.csv.")
-
-
-# -- fast path: accept a valid file at the speed of pandas' C parser ------------
-
-def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
-    import pandas as pd
-
-    text_start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    header_end = text_start.find(b"\n")
-    header = spec.header.encode("utf-8")
-    if (text_start[:header_end] if header_end >= 0 else text_start).rstrip(b"\r") != header:
-        return None
-    # Exactly one comma between cells: pandas would quietly drop a trailing comma on every row.
-    if text_start.count(b",") != (len(spec.ids) + 1) * len(spec.target_columns):
-        return None
-    if spec.prediction_kind == "label" and spec.label_format == "index":
-        # Anything but digits, commas and line ends (a sign, a space, a quote, "3.0") goes to the exact path.
-        if text_start.translate(None, _PLAIN) != header.translate(None, _PLAIN):
-            return None
-    dtypes: dict[str, object] = {spec.id_column: np.int64}
-    for column in spec.target_columns:
-        if spec.prediction_kind != "label":
-            dtypes[column] = np.float64
-        else:
-            dtypes[column] = np.int64 if spec.label_format == "index" else str
-    try:
-        frame = pd.read_csv(io.BytesIO(text_start), dtype=dtypes, index_col=False, engine="c",
-                            encoding="utf-8", encoding_errors="strict",
-                            na_filter=spec.prediction_kind != "label", keep_default_na=True, low_memory=False)
-    except Exception:  # anything pandas dislikes is diagnosed exactly below
-        return None
-    if list(frame.columns) != [spec.id_column, *spec.target_columns] or len(frame) != len(spec.ids):
-        return None
-    submitted_ids = frame[spec.id_column].to_numpy()
-    only_digits = spec.prediction_kind == "label" and spec.label_format == "index"  # checked above
-    if not only_digits and not _ids_written_as_plain_digits(text_start, header_end, submitted_ids):
-        return None
-    positions = spec.positions(submitted_ids)
-    if len(positions) and positions.min() < 0:
-        return None
-    if spec.prediction_kind == "label":
-        column = frame[spec.target_columns[0]]
-        if spec.label_format == "index":
-            values = column.to_numpy()
-            if len(values) and (values.min() < 0 or values.max() >= len(spec.class_names)):
-                return None
-        else:
-            values = pd.Index(spec.class_names).get_indexer(column).astype(np.int64)
-            if (values < 0).any():
-                return None
-    else:
-        values = frame[spec.target_columns].to_numpy(dtype=np.float64)
-        if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
-            return None
-        if spec.prediction_kind == "probability":
-            values = values[:, 0]
-    # As many rows as ids, all known: a repeated id leaves some id without a row, which
-    # the sentinel (-1: never a valid label or probability) shows.
-    aligned = np.full(values.shape, -1, dtype=values.dtype)
-    aligned[positions] = values
-    if (aligned < 0).any():
-        return None
-    return ParsedSubmission(predictions=aligned)
-
-
-def _ids_written_as_plain_digits(data: bytes, header_end: int, ids: np.ndarray) -> bool:
-    """Was each row's id cell exactly the digits of the id pandas read from it?
-
-    pandas reads "2.0", "+2", " 2" or "2e0" into an int64 column. Each such cell is longer
-    than the id's digits, so checking that the comma sits right after len(str(id)) bytes
-    from the start of each line finds them all, in a few vectorized passes.
-    """
-    if len(ids) == 0:
-        return True
-    if ids.min() < 0:
-        return False
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buffer == 10)
-    starts = newlines + 1
-    starts = starts[starts < len(buffer)]  # a final newline starts no line
-    if len(starts) != len(ids) or starts[0] != header_end + 1:
-        return False  # blank lines or other layouts: the exact path decides
-    digits = np.ones(len(ids), dtype=np.int64)
-    power = 10
-    while power <= ids.max():
-        digits += ids >= power
-        power *= 10
-    commas = starts + digits
-    return bool(commas.max() < len(buffer) and (buffer[commas] == ord(",")).all())

@@ -86,11 +86,18 @@ def test_size_cap_is_checked_before_reading(tmp_path, monkeypatch):
         read_submission_bytes(big)
 
 
-def test_fast_path_and_row_checks_agree_on_valid_files():
-    """The pandas fast path and the whole-column row checks give identical predictions."""
-    from grader.competitions import validation
+def force_numpy_reader(monkeypatch) -> None:
+    """Make every row go through the numpy reader (no pandas pass over the file or its plain rows)."""
+    from grader.competitions import row_checks, validation
 
+    monkeypatch.setattr(validation, "read_plain", lambda body, spec: None)
+    monkeypatch.setattr(row_checks, "_plain_rows", lambda rows, spec, shaped: np.zeros(0, dtype=np.int64))
+
+
+def test_pandas_and_numpy_readers_agree_on_valid_files(monkeypatch):
+    """Whole-file pandas and cell-by-cell numpy give identical predictions (probabilities to the bit)."""
     rng = np.random.default_rng(3)
+    files = {}
     for group, spec in SPECS.items():
         ids = rng.permutation(spec.ids)
         if spec.prediction_kind == "label":
@@ -100,11 +107,11 @@ def test_fast_path_and_row_checks_agree_on_valid_files():
             width = len(spec.target_columns)
             values = rng.random((len(ids), width))
             cells = [",".join(repr(float(x)) for x in row) for row in values]
-        data = (spec.header + "\n" + "".join(f"{i},{c}\n" for i, c in zip(ids, cells))).encode()
-        fast = validation._fast_path(data, spec)
-        exact = validation._check_every_row(data, spec, "submission.csv")
-        assert fast is not None, group
-        np.testing.assert_array_equal(fast.predictions, exact.predictions)
+        files[group] = (spec.header + "\n" + "".join(f"{i},{c}\n" for i, c in zip(ids, cells))).encode()
+    with_pandas = {group: validate_submission(data, SPECS[group]).predictions for group, data in files.items()}
+    force_numpy_reader(monkeypatch)
+    for group, data in files.items():
+        np.testing.assert_array_equal(validate_submission(data, SPECS[group]).predictions, with_pandas[group])
 
 
 def test_messages_never_contain_the_truth():
@@ -168,8 +175,6 @@ def test_more_than_twenty_problems_are_counted_and_the_first_twenty_listed_by_ro
 
 def test_pandas_and_numpy_readers_find_the_same_problems(monkeypatch):
     """Plain rows go through pandas and the others through numpy; forcing numpy for all changes nothing."""
-    from grader.competitions import row_checks
-
     rng = np.random.default_rng(5)
     n = 3000
     ids = [str(i) for i in rng.permutation(np.arange(1, n + 1))]
@@ -188,7 +193,7 @@ def test_pandas_and_numpy_readers_find_the_same_problems(monkeypatch):
     spec = _digits_spec(n)
     with pytest.raises(SubmissionError) as with_pandas:
         validate_submission(data, spec)
-    monkeypatch.setattr(row_checks, "_plain_rows", lambda rows, spec, width: None)
+    force_numpy_reader(monkeypatch)
     with pytest.raises(SubmissionError) as numpy_only:
         validate_submission(data, spec)
     assert with_pandas.value.errors == numpy_only.value.errors
