@@ -90,13 +90,22 @@ class ParsedSubmission:
 
 # -- reading ------------------------------------------------------------------
 
+def display_name(filename: str | None) -> str:
+    """The name a student gave a file, fit to show: its last path part, printable, one short line.
+
+    A client's name is only ever shown (or stored as text), never opened.
+    """
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return show(name, 100) if name else FILENAME
+
+
 def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, filename: str | None = None) -> bytes:
     """The file's bytes (gunzipped if gzip), refusing one over ``max_bytes`` before reading it.
 
     ``filename`` is the name messages show (default: the file's own name).
     """
     path = Path(path)
-    filename = filename or path.name
+    filename = display_name(filename or path.name)
     try:
         size = path.stat().st_size
     except OSError as exc:
@@ -104,6 +113,14 @@ def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, 
     if size > max_bytes:
         raise SubmissionError(_too_big(filename, _size(size), max_bytes))
     data = path.read_bytes()
+    return gunzip_if_needed(data, max_bytes, filename)
+
+
+def read_upload_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, filename: str | None = None) -> bytes:
+    """:func:`read_submission_bytes` for bytes already received (an upload)."""
+    filename = display_name(filename)
+    if len(data) > max_bytes:
+        raise SubmissionError(_too_big(filename, _size(len(data)), max_bytes))
     return gunzip_if_needed(data, max_bytes, filename)
 
 
@@ -152,6 +169,7 @@ def validate_submission(data: bytes, spec: SubmissionSpec, filename: str = FILEN
 
     ``filename`` is the name the student gave the file; it is only ever shown, never opened.
     """
+    filename = display_name(filename)
     data = gunzip_if_needed(data, spec.max_bytes, filename)
     if len(data) > spec.max_bytes:
         raise SubmissionError(_too_big(filename, _size(len(data)), spec.max_bytes))
@@ -163,7 +181,7 @@ def validate_submission(data: bytes, spec: SubmissionSpec, filename: str = FILEN
 
 def validate_file(path: str | Path, spec: SubmissionSpec, filename: str | None = None) -> ParsedSubmission:
     """:func:`validate_submission` of the file at ``path`` (messages show ``filename``, default its name)."""
-    filename = filename or Path(path).name
+    filename = display_name(filename or Path(path).name)
     return validate_submission(read_submission_bytes(path, spec.max_bytes, filename), spec, filename)
 
 

@@ -144,7 +144,9 @@ def _digits_spec(n: int) -> SubmissionSpec:
 def test_messages_name_the_file_the_student_gave(tmp_path):
     spec = SPECS["digits"]
     data = (FIXTURES / "digits" / "label_word.csv").read_bytes()
-    for given, shown in [(None, "submission.csv"), ("excel.csv", "excel.csv"), ("../../etc/passwd", "../../etc/passwd")]:
+    for given, shown in [(None, "submission.csv"), ("", "submission.csv"), ("excel.csv", "excel.csv"),
+                         ("../../etc/passwd", "passwd"), ("C:\\Users\\kim\\excel (2).csv", "excel (2).csv"),
+                         ("a\nb.csv", "a\\nb.csv")]:
         kwargs = {} if given is None else {"filename": given}
         with pytest.raises(SubmissionError, match=rf"^The 'Label' column of {re.escape(shown)} must be "):
             validate_submission(data, spec, **kwargs)
