@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from unittest import mock
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -185,28 +186,8 @@ def _check(spec: SubmissionSpec, mutant: Mutated) -> None:
         np.testing.assert_array_equal(again, outcome)
 
 
-PROPERTY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@PROPERTY
-@given(st.data())
-def test_label_index_files(data):
-    _check(SPECS["digits"], data.draw(mutated_files(SPECS["digits"])))
-
-
-@PROPERTY
-@given(st.data())
-def test_class_name_files(data):
-    _check(SPECS["names"], data.draw(mutated_files(SPECS["names"])))
-
-
-@PROPERTY
-@given(st.data())
-def test_probability_files(data):
-    _check(SPECS["probability"], data.draw(mutated_files(SPECS["probability"])))
-
-
-@PROPERTY
-@given(st.data())
-def test_probabilities_files(data):
-    _check(SPECS["probabilities"], data.draw(mutated_files(SPECS["probabilities"])))
+@pytest.mark.parametrize("group", SPECS)
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_mutated_files(group, data):
+    _check(SPECS[group], data.draw(mutated_files(SPECS[group])))
