@@ -16,10 +16,19 @@ from dataclasses import dataclass
 import numpy as np
 
 COMMA, NEWLINE, QUOTE = 44, 10, 34
+LINE_LIMIT = 131_072  # characters in one line (Python's csv field limit): far more than any row needs
 MAX_CELL = 100  # bytes: a longer cell is never a valid id, label or probability
 WIDE_CELL = 24  # integer cells longer than this (rare) are read one by one in Python
 MAX_DIGITS = 18  # significant digits that always fit in int64
-PLAIN_DIGITS = 15  # a cell of at most this many digits is read by a float64 dot product, exactly
+PLAIN_DIGITS = 18  # a cell of at most this many plain digits is read without the state machine
+
+
+def byte_table(marked: bytes) -> bytes:
+    """A ``bytes.translate`` table that maps the ``marked`` bytes to 1 and all others to 0."""
+    table = bytearray(256)
+    for byte in marked:
+        table[byte] = 1
+    return bytes(table)
 
 
 def odd_bytes(allowed: bytes) -> bytes:
@@ -167,13 +176,17 @@ def _integers(buf: np.ndarray, starts: np.ndarray, lengths: np.ndarray):
     value = np.zeros(len(starts), dtype=np.int64)
     too_big = np.zeros(len(starts), dtype=bool)
     other = np.ones(len(starts), dtype=bool)
-    # Cells of digits only, a group of one length at a time: one gather and one dot product each.
+    # Cells of digits only, a group of one length at a time, a column of bytes at a time.
     for length in np.flatnonzero(np.bincount(lengths, minlength=PLAIN_DIGITS + 1)[:PLAIN_DIGITS + 1]).tolist():
         group = np.flatnonzero(lengths == length)
-        digits = padded[starts[group][:, None] + np.arange(length)] - np.uint8(48)
-        plain = (digits <= 9).all(axis=1)
-        powers = 10.0 ** np.arange(length - 1, -1, -1)  # exact in float64 up to 15 digits
-        value[group[plain]] = (digits[plain].astype(np.float64) @ powers).astype(np.int64)
+        group_starts = starts[group]
+        plain = np.ones(len(group), dtype=bool)
+        number = np.zeros(len(group), dtype=np.int64)
+        for j in range(length):
+            digit = padded[group_starts + j] - np.uint8(48)
+            plain &= digit <= 9
+            number = number * 10 + digit
+        value[group[plain]] = number[plain]
         is_integer[group[plain]] = True
         other[group[plain]] = False
     rest = np.flatnonzero(other)

@@ -29,7 +29,8 @@ from grader.competitions import csv_columns as columns
 from grader.errors import SubmissionError
 
 PLAIN_SHARE = 0.5  # read_every_row: pandas reads the plain rows when they are at least this share of the rows
-MAX_ODD_ROWS = 100_000  # ... and the others are at most this many (each run between them is one slice)
+MAX_ODD_ROWS = 100_000  # ... and the others are at most this many
+MAX_ODD_BYTES = 1_000  # read_plain: other bytes it leaves to numpy (their lines are cut out for pandas)
 _DIGITS = b"0123456789,\r\n"
 _NUMBERS = _DIGITS + b".eE+-"
 
@@ -64,30 +65,79 @@ class Table:
 
 # -- the readers -----------------------------------------------------------------------
 
-def read_plain(body: bytes, spec) -> tuple[Table, columns.Rows | None] | None:
-    """Every row read by pandas, or None unless every row is written plainly (and pandas agrees).
+def read_plain(body: bytes, spec) -> tuple[Table, Callable[[int], bytes]] | None:
+    """The rows read by pandas in one pass over the file, or None when that does not fit the file.
 
-    Returns the table and, when they had to be found, the rows (else None: find them
-    only to show a problem).
+    It fits a file written plainly: digits and commas (and ``.eE+-`` for
+    probabilities), no blank line, at most ``MAX_ODD_BYTES`` other bytes. The lines
+    holding those (a bad last row, say) are cut out for pandas and read by numpy.
+    Returns the table and ``line(i)``, the text of row i (found only to show a problem).
     """
     if spec.prediction_kind == "label" and spec.label_format != "index":
         return None
-    floats = spec.prediction_kind != "label"
-    if body.translate(None, _NUMBERS if floats else _DIGITS):
+    allowed = _NUMBERS if spec.prediction_kind != "label" else _DIGITS
+    n_odd = len(body.translate(None, allowed))
+    if n_odd > MAX_ODD_BYTES or (n_odd and (b"\n\n" in body or body.startswith(b"\n"))):
         return None
-    frame = _pandas(body, spec)
-    if frame is None or not len(frame) or body.count(b",") != len(frame) * len(spec.target_columns):
+    buf = np.frombuffer(body, dtype=np.uint8)
+    line_ends = np.flatnonzero(buf == columns.NEWLINE)
+    if not body.endswith(b"\n"):
+        line_ends = np.append(line_ends, len(buf))
+    line_starts = np.r_[0, line_ends[:-1] + 1]
+    non_blank = line_ends > line_starts  # (only without odd bytes can a line be blank here)
+    line_starts, line_ends = line_starts[non_blank], line_ends[non_blank]
+
+    def line(index: int) -> bytes:
+        return body[line_starts[index]:line_ends[index]]
+
+    odd_rows = np.zeros(0, dtype=np.int64)
+    if n_odd:
+        marks = np.frombuffer(body.translate(columns.byte_table(columns.odd_bytes(allowed))), dtype=np.uint8)
+        odd_rows = np.unique(np.searchsorted(line_ends, np.flatnonzero(marks)))
+        if (line_ends[odd_rows] - line_starts[odd_rows]).max() > columns.LINE_LIMIT:
+            return None  # for the whole-file reader to say so
+    plain_rows = np.delete(np.arange(len(line_ends)), odd_rows)
+    text = _join_lines(body, line_starts, line_ends, plain_rows)
+    frame = _pandas(text, spec) if len(plain_rows) else None
+    commas = len(plain_rows) * len(spec.target_columns)
+    if frame is None or len(frame) != len(plain_rows) or text.count(b",") != commas:
         return None  # (with as many commas as that, and none too many for pandas, every row has them all)
-    table = Table.empty(len(frame), spec)
-    table.ids = frame.iloc[:, 0].to_numpy()
-    table.id_ok = table.ids >= 0
-    table.values = frame.iloc[:, 1:].to_numpy(dtype=table.values.dtype)
-    rows = None
-    if floats:  # "2.0", "+2" or "2e0" are plain bytes here, and pandas reads each as the id 2
-        rows = columns.split_rows(body)
-        if len(rows) != len(frame) or not _ids_written_as_digits(table.ids, rows, np.arange(len(rows))).all():
-            return None
-    return table, rows
+    table = Table.empty(len(line_ends), spec)
+    ids = frame.iloc[:, 0].to_numpy()
+    table.ids[plain_rows], table.id_ok[plain_rows] = ids, ids >= 0
+    table.values[plain_rows] = frame.iloc[:, 1:].to_numpy(dtype=table.values.dtype)
+    if spec.prediction_kind != "label" and not _plain_ids(text, ids, len(spec.target_columns)):
+        return None  # "2.0", "+2" or "2e0" are plain bytes here, and pandas reads each as the id 2
+    if len(odd_rows):
+        odd = read_every_row(columns.split_rows(b"\n".join(line(i) for i in odd_rows.tolist()), odd_bytes(spec)),
+                             spec)
+        for field in ("shaped", "id_ok", "id_big", "ids", "values"):
+            getattr(table, field)[odd_rows] = getattr(odd, field)
+    return table, line
+
+
+def _join_lines(body: bytes, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> bytes:
+    """The lines ``which`` (ascending) of ``body``: one slice per run of consecutive lines, or a byte mask."""
+    if len(which) == len(starts):
+        return body
+    breaks = np.flatnonzero(np.diff(which) != 1)
+    firsts = which[np.r_[0, breaks + 1]]
+    lasts = which[np.r_[breaks, len(which) - 1]]
+    if len(firsts) <= 1000:
+        return b"\n".join(body[a:b] for a, b in zip(starts[firsts].tolist(), ends[lasts].tolist()))
+    buf = np.frombuffer(body, dtype=np.uint8)
+    edges = np.zeros(len(buf) + 1, dtype=np.int8)  # +1 where a kept run starts, -1 past its line end
+    edges[starts[firsts]] = 1
+    edges[np.minimum(ends[lasts] + 1, len(buf))] -= 1
+    return buf[np.cumsum(edges[:-1], dtype=np.int8).astype(bool)].tobytes()
+
+
+def _plain_ids(text: bytes, ids: np.ndarray, n_targets: int) -> bool:
+    """Is each id cell of ``text`` (every line with all its commas) just the digits of its id?"""
+    buf = np.frombuffer(text, dtype=np.uint8)
+    starts = np.r_[0, np.flatnonzero(buf == columns.NEWLINE) + 1][:len(ids)]
+    first_commas = np.flatnonzero(buf == columns.COMMA).reshape(len(ids), n_targets)[:, 0]
+    return bool(((ids >= 0) & (first_commas - starts == _digit_counts(ids))).all())
 
 
 def odd_bytes(spec) -> bytes:
@@ -103,7 +153,7 @@ def read_every_row(rows: columns.Rows, spec) -> Table:
     unread = table.shaped.copy()
     plain = _plain_rows(rows, spec, table.shaped)
     if len(plain):
-        frame = _pandas(_join_rows(rows, plain), spec)
+        frame = _pandas(_join_lines(rows.buf.tobytes(), rows.starts, rows.ends, plain), spec)
         if frame is not None and len(frame) == len(plain):
             ids = frame.iloc[:, 0].to_numpy()
             # only digits in a label file's plain rows; a probability file's may hold "2.0" as an id
@@ -124,20 +174,6 @@ def _plain_rows(rows: columns.Rows, spec, shaped: np.ndarray) -> np.ndarray:
     if n_odd > MAX_ODD_ROWS or n_odd > (1 - PLAIN_SHARE) * len(rows):
         return np.zeros(0, dtype=np.int64)
     return np.flatnonzero(~odd)
-
-
-def _join_rows(rows: columns.Rows, which: np.ndarray) -> bytes:
-    """The bytes of the rows ``which`` (ascending): one slice per run of consecutive rows, or a byte mask."""
-    breaks = np.flatnonzero(np.diff(which) != 1)
-    firsts = which[np.r_[0, breaks + 1]]
-    lasts = which[np.r_[breaks, len(which) - 1]]
-    body = rows.buf
-    if len(firsts) <= 1000:
-        return b"\n".join(body[a:b].tobytes() for a, b in zip(rows.starts[firsts].tolist(), rows.ends[lasts].tolist()))
-    edges = np.zeros(len(body) + 1, dtype=np.int8)  # +1 where a kept run starts, -1 past its line end
-    edges[rows.starts[firsts]] = 1
-    edges[np.minimum(rows.ends[lasts] + 1, len(body))] -= 1
-    return body[np.cumsum(edges[:-1], dtype=np.int8).astype(bool)].tobytes()
 
 
 def _pandas(text: bytes, spec):
@@ -163,13 +199,17 @@ def _ids_written_as_digits(ids: np.ndarray, rows: columns.Rows, which: np.ndarra
     pandas reads "2.0", "+2" or "2e0" as the id 2. Each such cell is longer than
     the id's digits, so the comma after it sits elsewhere.
     """
+    return (ids >= 0) & (rows.seps[rows.first_sep[which]] - rows.starts[which] == _digit_counts(ids))
+
+
+def _digit_counts(ids: np.ndarray) -> np.ndarray:
     digits = np.ones(len(ids), dtype=np.int64)
     top = int(ids.max()) if len(ids) else 0
     power = 10
     while power <= top:
         digits += ids >= power
         power *= 10
-    return (ids >= 0) & (rows.seps[rows.first_sep[which]] - rows.starts[which] == digits)
+    return digits
 
 
 def _read_with_numpy(rows: columns.Rows, which: np.ndarray, spec, table: Table) -> None:

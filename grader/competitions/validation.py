@@ -34,7 +34,7 @@ from grader.errors import SubmissionError
 
 FILENAME = "submission.csv"  # the name messages use when the student's is unknown
 DEFAULT_MAX_BYTES = 50_000_000
-LINE_LIMIT = 131_072  # characters in one line (Python's csv field limit): far more than any row needs
+LINE_LIMIT = csv_columns.LINE_LIMIT
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
@@ -240,13 +240,7 @@ def _check_rows(text: bytes, spec: SubmissionSpec, filename: str) -> ParsedSubmi
         _check_header(header_line, spec, filename)
     plain = read_plain(body, spec)  # a valid file, or one with only wrong values, in one pandas pass
     if plain is not None:
-        table, rows = plain
-        lazy: list[csv_columns.Rows] = [rows] if rows is not None else []
-
-        def line(index: int) -> bytes:  # rows are found only to show a problem
-            if not lazy:
-                lazy.append(csv_columns.split_rows(body))
-            return lazy[0].line(index)
+        table, line = plain
     else:
         rows = csv_columns.split_rows(body, odd_bytes(spec))
         _check_layout(rows, spec, filename)
