@@ -6,12 +6,21 @@ Both run in this one process on the same file:
 - cnnkit: ``validate_submission`` (header, every id once, types, label range, ...) and the
   public/private scores with ``score_predictions``.
 
-Target: cnnkit no slower than the baseline. Run: ``.venv/bin/python benchmarks/bench_scoring.py``.
+Target: cnnkit no slower than the baseline.
+
+Then the cost of refusing: the same file made invalid in the ways students do (a bad last row,
+many bad rows, a repeated id at the end, missing rows, a bad probability in a probability file)
+timed against the valid file of its kind, each to the full list of problems. Target (issue 10):
+refusing costs at most 2x accepting, so refusals are no cheap way to burn the server's CPU.
+
+Run: ``.venv/bin/python benchmarks/bench_scoring.py [--rows N] [--repeats R]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import io
+import os
 import sys
 import time
 from pathlib import Path
@@ -25,12 +34,12 @@ ROWS = 1_000_000
 REPEATS = 15
 
 
-def make_file(rng: np.random.Generator) -> tuple[bytes, np.ndarray, np.ndarray]:
-    ids = rng.permutation(np.arange(1, ROWS + 1))
-    truth = rng.integers(0, 10, ROWS)  # by id - 1
-    predictions = np.where(rng.random(ROWS) < 0.9, truth[ids - 1], rng.integers(0, 10, ROWS))
+def make_file(rng: np.random.Generator, rows: int = ROWS) -> tuple[bytes, np.ndarray, np.ndarray]:
+    ids = rng.permutation(np.arange(1, rows + 1))
+    truth = rng.integers(0, 10, rows)  # by id - 1
+    predictions = np.where(rng.random(rows) < 0.9, truth[ids - 1], rng.integers(0, 10, rows))
     body = "\n".join(f"{i},{p}" for i, p in zip(ids.tolist(), predictions.tolist()))
-    return ("ImageId,Label\n" + body + "\n").encode(), truth, rng.random(ROWS) < 0.3
+    return ("ImageId,Label\n" + body + "\n").encode(), truth, rng.random(rows) < 0.3
 
 
 def baseline(data: bytes, truth: np.ndarray) -> float:
@@ -57,40 +66,103 @@ def best_time(fn, *args, repeats: int = REPEATS) -> tuple[float, object]:
     return min(times), result
 
 
+def refusal_cases(data: bytes, probabilities: bytes) -> list[tuple[str, str, bytes]]:
+    """(name, kind of valid file it is timed against, bytes): the mistakes students make, at full size."""
+    lines = data.rstrip(b"\n").split(b"\n")
+    last_id = lines[-1].split(b",")[0]
+    bad_last = b"\n".join([*lines[:-1], last_id + b",cat"]) + b"\n"
+    as_floats = data.replace(b"\n", b".0\n").replace(b"Label.0\n", b"Label\n")  # np.savetxt-style labels
+    every_tenth = b"\n".join(line + b".5" if i % 10 == 0 and i else line for i, line in enumerate(lines)) + b"\n"
+    repeated = b"\n".join([*lines[:-1], lines[1].split(b",")[0] + b",0"]) + b"\n"
+    missing = b"\n".join(lines[:-1000]) + b"\n"
+    prob_lines = probabilities.rstrip(b"\n").split(b"\n")
+    bad_probability = b"\n".join([*prob_lines[:-1], prob_lines[-1].split(b",")[0] + b",1.5"]) + b"\n"
+    return [("bad label in the last row", "labels", bad_last),
+            ("every 10th label '3.5' (100,000 bad rows)", "labels", every_tenth),
+            ("every label written as '3.0' (all rows bad)", "labels", as_floats),
+            ("repeated id in the last row", "labels", repeated),
+            ("last 1,000 rows missing", "labels", missing),
+            ("probability 1.5 in the last row", "probabilities", bad_probability)]
+
+
+def time_refusal(data: bytes, spec) -> tuple[float, object]:
+    from grader.competitions.validation import validate_submission
+    from grader.errors import SubmissionError
+
+    start = time.perf_counter()
+    try:
+        validate_submission(data, spec, filename="excel.csv")
+    except SubmissionError as exc:
+        return time.perf_counter() - start, exc
+    raise AssertionError("the invalid file was accepted")
+
+
+def time_valid(data: bytes, spec) -> float:
+    from grader.competitions.validation import validate_submission
+
+    start = time.perf_counter()
+    validate_submission(data, spec)
+    return time.perf_counter() - start
+
+
+def compare_refusals(data: bytes, ids: np.ndarray, rows: int, repeats: int) -> None:
+    from grader.competitions.validation import SubmissionSpec
+
+    rng = np.random.default_rng(1)
+    probabilities = ("id,label\n" + "".join(f"{i},{p!r}\n" for i, p in zip(rng.permutation(ids).tolist(),
+                                                                        rng.random(rows).tolist()))).encode()
+    specs = {"labels": SubmissionSpec("ImageId", ["Label"], "label", [str(d) for d in range(10)], ids,
+                                      max_bytes=100_000_000),
+             "probabilities": SubmissionSpec("id", ["label"], "probability", ["cat", "dog"], ids,
+                                             max_bytes=100_000_000)}
+    valid = {"labels": data, "probabilities": probabilities}
+    print(f"\nrefusing vs accepting ({rows:,} rows; best (median) of {repeats} interleaved runs; target <= 2x)")
+    for kind in valid:  # warm-up
+        time_valid(valid[kind], specs[kind])
+    for name, kind, broken in refusal_cases(data, probabilities):
+        accept_times, refuse_times, error = [], [], None
+        for _ in range(repeats):
+            accept_times.append(time_valid(valid[kind], specs[kind]))
+            seconds, error = time_refusal(broken, specs[kind])
+            refuse_times.append(seconds)
+        accept, refuse = min(accept_times), min(refuse_times)
+        print(f"  {name:46s} valid {accept * 1000:6.1f} ms ({np.median(accept_times) * 1000:6.1f})  "
+              f"refused {refuse * 1000:6.1f} ms ({np.median(refuse_times) * 1000:6.1f})  "
+              f"ratio {refuse / accept:4.2f} {'ok' if refuse <= 2 * accept else 'OVER 2x'}")
+        print(f"    {len(error.errors)} listed, {error.more:,} more: {error}"[:160])
+
+
 def main() -> None:
     from grader.competitions.solution import Solution
     from grader.competitions.validation import SubmissionSpec
 
-    data, truth, public = make_file(np.random.default_rng(0))
-    ids = np.arange(1, ROWS + 1)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=ROWS)
+    parser.add_argument("--repeats", type=int, default=REPEATS)
+    args = parser.parse_args()
+    rows, repeats = args.rows, args.repeats
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores")
+    data, truth, public = make_file(np.random.default_rng(0), rows)
+    ids = np.arange(1, rows + 1)
     spec = SubmissionSpec("ImageId", ["Label"], "label", [str(d) for d in range(10)], ids, max_bytes=50_000_000)
     cfg = SimpleNamespace(metric="accuracy_score")
     solution = Solution(ids=ids, truth=truth, public=public)
     baseline(data, truth), cnnkit(data, spec, cfg, solution)  # warm-up: imports, caches
     base_times, kit_times = [], []
-    for _ in range(REPEATS):  # interleaved, so a busy moment on the machine hits both alike
+    for _ in range(repeats):  # interleaved, so a busy moment on the machine hits both alike
         seconds, accuracy = best_time(baseline, data, truth, repeats=1)
         base_times.append(seconds)
         seconds, (public_score, private_score) = best_time(cnnkit, data, spec, cfg, solution, repeats=1)
         kit_times.append(seconds)
     t_base, t_kit = min(base_times), min(kit_times)
-    print(f"file: {ROWS:,} rows, {len(data) / 1e6:.1f} MB; best (median) of {REPEATS} interleaved runs")
+    print(f"file: {rows:,} rows, {len(data) / 1e6:.1f} MB; best (median) of {repeats} interleaved runs")
     print(f"pandas.read_csv + sklearn accuracy_score (no validation): {t_base * 1000:7.1f} ms "
           f"({np.median(base_times) * 1000:.1f})  accuracy {accuracy:.4f}")
     print(f"cnnkit validate + public/private score:                   {t_kit * 1000:7.1f} ms "
           f"({np.median(kit_times) * 1000:.1f})  public {public_score:.4f}, private {private_score:.4f}")
     print(f"ratio cnnkit / baseline: {t_kit / t_base:.2f} ({'no slower' if t_kit <= t_base else 'SLOWER'})")
-    # For scale: an invalid file goes through the exact row-by-row path to name its row.
-    from grader.competitions.validation import validate_submission
-    from grader.errors import SubmissionError
-
-    broken = data[: data.rstrip(b"\n").rfind(b",") + 1] + b"cat\n"
-    start = time.perf_counter()
-    try:
-        validate_submission(broken, spec)
-    except SubmissionError as exc:
-        print(f"invalid file (bad label in the last row), time to the one-line message: "
-              f"{(time.perf_counter() - start) * 1000:.0f} ms\n  {exc}")
+    compare_refusals(data, ids, rows, repeats)
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

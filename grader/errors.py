@@ -35,7 +35,20 @@ class CompetitionError(GraderError):
 
 
 class SubmissionError(GraderError):
-    "A submission file failed validation."
+    """A submission file failed validation.
+
+    ``str(exc)`` is one line: the only problem, or a summary that counts them and
+    quotes the first. ``errors`` lists the problems found (at most
+    ``MAX_LISTED``, each one line naming its row and column); ``more`` counts
+    those found beyond the list.
+    """
+
+    MAX_LISTED = 20
+
+    def __init__(self, message: str, errors: list[str] | None = None, more: int = 0):
+        super().__init__(message)
+        self.errors = list(errors) if errors else [message]
+        self.more = more
 
 
 class LimitExceeded(GraderError):

@@ -91,21 +91,28 @@ def team_list(ctx: click.Context, competition: str, as_json: bool) -> None:
 def submit(ctx: click.Context, competition: str, file: str, team_name: str, message: str | None, as_json: bool) -> None:
     """Record and score FILE (submission.csv, or .csv.gz) for a team."""
     from grader.competitions.leaderboard import is_revealed
-    from grader.competitions.submit import latest_score, submit_file
+    from grader.competitions.submit import latest_score, refusal, submit_file
 
     course, store, cfg = _open(ctx, competition)
     row = submit_file(course, store, competition, file, team=team_name, message=message)
     score = latest_score(store, row.id)
     revealed = is_revealed(store, cfg)
+    why = refusal(row.error)
     if as_json:
-        click.echo(json.dumps({"id": row.id, "status": row.status, "error": row.error, "late": row.is_late,
-                               "public_score": score.public_score if score else None,
+        click.echo(json.dumps({"id": row.id, "status": row.status, "error": why.message if why else None,
+                               "errors": why.errors if why else [], "more_errors": why.more if why else 0,
+                               "late": row.is_late, "public_score": score.public_score if score else None,
                                "private_score": score.private_score if score and revealed else None}))
         if row.status == "invalid":
             ctx.exit(1)
         return
     if row.status == "invalid":
-        raise SubmissionError(f"{row.error} (submission {row.id} stored as invalid; it does not count toward the daily limit)")
+        stored = f"(submission {row.id} stored as invalid; it does not count toward the daily limit)"
+        if len(why.errors) == 1 and not why.more:
+            raise SubmissionError(f"{why.message} {stored}")
+        listed = [f"  - {error}" for error in why.errors] + ([f"  ... and {why.more:,} more"] if why.more else [])
+        click.echo("\n".join([f"Error: {why.message} {stored}", *listed]), err=True)
+        ctx.exit(1)
     late = " (late: shown to your team, not ranked)" if row.is_late else ""
     if score is not None:
         public = "undefined on the public rows" if score.public_score is None else f"{score.public_score:.5f}"

@@ -1,37 +1,44 @@
 """Checking a submission file before anything is scored.
 
-Every failure is one line that names the row and the column and shows only
-what the student wrote, never a true label. The checks, in order: size cap
-(before reading), gzip, UTF-8 (a BOM and CRLF line ends are fine), the header
-exactly as in sample_submission.csv, then row by row the number of cells, the
-id (an integer, known, not repeated) and each prediction cell (present, the
-right type, finite, a known label or a probability in [0, 1]); finally that
-every id has a row.
+A file is refused with every problem found (the first 20, each one line naming
+its row and column and showing only what the student wrote, never a true label),
+or with a single message when what is wrong makes the rows meaningless. Messages
+name the file as the student named it.
 
-Two paths give one result: a fast path (pandas' C parser and numpy checks)
-accepts a valid file, and only when it finds anything wrong does the exact,
-row-by-row path run to say what and where. Messages come from that one place.
+The checks, in order: size cap (before reading), gzip (never expanded past the
+cap), what the file really is (empty, an Excel workbook, a zip archive, UTF-16
+text), UTF-8 (a BOM and CRLF line ends are fine), lines no longer than
+``LINE_LIMIT``, the header exactly as in sample_submission.csv, a row at all;
+then every row (:mod:`grader.competitions.row_checks`): the number of cells, the
+id (an integer, known, not repeated), each prediction cell (the right type,
+finite, a known label or a probability in [0, 1]), and that every id has a row.
+
+Rows are read by whole columns (pandas' C parser for plainly written rows,
+numpy for the others), never one Python call per row, so refusing a file costs
+about what accepting it does.
 """
 
 from __future__ import annotations
 
-import csv
 import io
-import math
-import re
+import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from grader.competitions import csv_columns
+from grader.competitions.row_checks import judge, odd_bytes, plural, read_every_row, read_plain, show, split_line
 from grader.errors import SubmissionError
 
-FILENAME = "submission.csv"
+FILENAME = "submission.csv"  # the name messages use when the student's is unknown
 DEFAULT_MAX_BYTES = 50_000_000
+LINE_LIMIT = csv_columns.LINE_LIMIT
 GZIP_MAGIC = b"\x1f\x8b"
-_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
-_PLAIN = b"0123456789,\r\n"
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # Excel 97-2003 (.xls)
+_SAVE_AS_CSV = "In Excel use File > Save As > CSV UTF-8 (Comma delimited), then submit that file."
 
 
 @dataclass
@@ -83,275 +90,190 @@ class ParsedSubmission:
 
 # -- reading ------------------------------------------------------------------
 
-def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
-    """The file's bytes (gunzipped if gzip), refusing one over ``max_bytes`` before reading it."""
+def display_name(filename: str | None) -> str:
+    """The name a student gave a file, fit to show: its last path part, printable, one short line.
+
+    A client's name is only ever shown (or stored as text), never opened.
+    """
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    return show(name, 100) if name else FILENAME
+
+
+def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, filename: str | None = None) -> bytes:
+    """The file's bytes (gunzipped if gzip), refusing one over ``max_bytes`` before reading it.
+
+    ``filename`` is the name messages show (default: the file's own name).
+    """
     path = Path(path)
+    filename = display_name(filename or path.name)
     try:
         size = path.stat().st_size
     except OSError as exc:
         raise SubmissionError(f"Cannot read {path}: {exc.strerror}. Check the file name.") from None
     if size > max_bytes:
-        raise SubmissionError(_too_big(_size(size), max_bytes))
+        raise SubmissionError(_too_big(filename, _size(size), max_bytes))
     data = path.read_bytes()
-    return gunzip_if_needed(data, max_bytes)
+    return gunzip_if_needed(data, max_bytes, filename)
+
+
+def read_upload_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, filename: str | None = None) -> bytes:
+    """:func:`read_submission_bytes` for bytes already received (an upload)."""
+    filename = display_name(filename)
+    if len(data) > max_bytes:
+        raise SubmissionError(_too_big(filename, _size(len(data)), max_bytes))
+    return gunzip_if_needed(data, max_bytes, filename)
 
 
 def _size(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n / 1e3:.1f} kB"
 
 
-def _too_big(size: str, max_bytes: int) -> str:
-    return (f"{FILENAME} is {size}; the limit is {_size(max_bytes)}. "
+def _too_big(filename: str, size: str, max_bytes: int) -> str:
+    return (f"{filename} is {size}; the limit is {_size(max_bytes)}. "
             "Submit one row per test id (gzip-compress the file if it is still too big).")
 
 
-def gunzip_if_needed(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> bytes:
+def gunzip_if_needed(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, filename: str = FILENAME) -> bytes:
     """Decompress gzip data, never past ``max_bytes`` (a small bomb cannot fill memory)."""
     if not data.startswith(GZIP_MAGIC):
         return data
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = inflater.decompress(data, max_bytes + 1)
-        if len(out) > max_bytes or inflater.unconsumed_tail:
-            raise SubmissionError(_too_big(f"more than {_size(max_bytes)} when decompressed", max_bytes))
-        out += inflater.flush()
-    except zlib.error as exc:
-        raise SubmissionError(f"{FILENAME} looks gzip-compressed but cannot be decompressed ({exc}). "
-                              "Compress it again with gzip, or submit the plain CSV.") from None
-    if not inflater.eof:
-        raise SubmissionError(f"{FILENAME} looks gzip-compressed but is cut short. "
-                              "Compress it again with gzip, or submit the plain CSV.")
-    return out
+    parts: list[bytes] = []
+    room = max_bytes  # what may still be written; a member that needs more stops the file
+    rest = data
+    while rest:  # one member after another, as gzip itself reads `cat a.gz b.gz`
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(rest, room + 1)
+            if len(out) > room or inflater.unconsumed_tail:
+                raise SubmissionError(_too_big(filename, f"more than {_size(max_bytes)} when decompressed",
+                                               max_bytes))
+            out += inflater.flush()
+        except zlib.error as exc:
+            raise SubmissionError(f"{filename} looks gzip-compressed but cannot be decompressed ({exc}). "
+                                  "Compress it again with gzip, or submit the plain CSV.") from None
+        if not inflater.eof:
+            raise SubmissionError(f"{filename} looks gzip-compressed but is cut short. "
+                                  "Compress it again with gzip, or submit the plain CSV.")
+        parts.append(out)
+        room -= len(out)
+        rest = inflater.unused_data
+        if rest and not rest.startswith(GZIP_MAGIC):
+            break  # trailing padding after the last member, as gzip tolerates
+    return b"".join(parts)
 
 
-# -- the entry point ----------------------------------------------------------
+# -- the entry points -----------------------------------------------------------
 
-def validate_submission(data: bytes, spec: SubmissionSpec) -> ParsedSubmission:
-    """Parse and check a submission's bytes; raise :class:`SubmissionError` with one line if invalid."""
-    data = gunzip_if_needed(data, spec.max_bytes)
-    if len(data) > spec.max_bytes:
-        raise SubmissionError(_too_big(_size(len(data)), spec.max_bytes))
-    parsed = _fast_path(data, spec)
-    if parsed is not None:
-        return parsed
-    return _exact_path(data, spec)
+def validate_submission(data: bytes, spec: SubmissionSpec, filename: str = FILENAME) -> ParsedSubmission:
+    """Parse and check a submission's bytes; raise :class:`SubmissionError` listing its problems if invalid.
 
-
-def validate_file(path: str | Path, spec: SubmissionSpec) -> ParsedSubmission:
-    return validate_submission(read_submission_bytes(path, spec.max_bytes), spec)
-
-
-# -- fast path: accept a valid file at the speed of pandas' C parser ------------
-
-def _fast_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission | None:
-    import pandas as pd
-
-    text_start = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    header_end = text_start.find(b"\n")
-    header = spec.header.encode("utf-8")
-    if (text_start[:header_end] if header_end >= 0 else text_start).rstrip(b"\r") != header:
-        return None
-    # Exactly one comma between cells: pandas would quietly drop a trailing comma on every row.
-    if text_start.count(b",") != (len(spec.ids) + 1) * len(spec.target_columns):
-        return None
-    if spec.prediction_kind == "label" and spec.label_format == "index":
-        # Anything but digits, commas and line ends (a sign, a space, a quote, "3.0") goes to the exact path.
-        if text_start.translate(None, _PLAIN) != header.translate(None, _PLAIN):
-            return None
-    dtypes: dict[str, object] = {spec.id_column: np.int64}
-    for column in spec.target_columns:
-        if spec.prediction_kind != "label":
-            dtypes[column] = np.float64
-        else:
-            dtypes[column] = np.int64 if spec.label_format == "index" else str
-    try:
-        frame = pd.read_csv(io.BytesIO(text_start), dtype=dtypes, index_col=False, engine="c",
-                            encoding="utf-8", encoding_errors="strict",
-                            na_filter=spec.prediction_kind != "label", keep_default_na=True, low_memory=False)
-    except Exception:  # anything pandas dislikes is diagnosed exactly below
-        return None
-    if list(frame.columns) != [spec.id_column, *spec.target_columns] or len(frame) != len(spec.ids):
-        return None
-    submitted_ids = frame[spec.id_column].to_numpy()
-    only_digits = spec.prediction_kind == "label" and spec.label_format == "index"  # checked above
-    if not only_digits and not _ids_written_as_plain_digits(text_start, header_end, submitted_ids):
-        return None
-    positions = spec.positions(submitted_ids)
-    if len(positions) and positions.min() < 0:
-        return None
-    if spec.prediction_kind == "label":
-        column = frame[spec.target_columns[0]]
-        if spec.label_format == "index":
-            values = column.to_numpy()
-            if len(values) and (values.min() < 0 or values.max() >= len(spec.class_names)):
-                return None
-        else:
-            values = pd.Index(spec.class_names).get_indexer(column).astype(np.int64)
-            if (values < 0).any():
-                return None
-    else:
-        values = frame[spec.target_columns].to_numpy(dtype=np.float64)
-        if not np.isfinite(values).all() or (values < 0).any() or (values > 1).any():
-            return None
-        if spec.prediction_kind == "probability":
-            values = values[:, 0]
-    # As many rows as ids, all known: a repeated id leaves some id without a row, which
-    # the sentinel (-1: never a valid label or probability) shows.
-    aligned = np.full(values.shape, -1, dtype=values.dtype)
-    aligned[positions] = values
-    if (aligned < 0).any():
-        return None
-    return ParsedSubmission(predictions=aligned)
-
-
-def _ids_written_as_plain_digits(data: bytes, header_end: int, ids: np.ndarray) -> bool:
-    """Was each row's id cell exactly the digits of the id pandas read from it?
-
-    pandas reads "2.0", "+2", " 2" or "2e0" into an int64 column. Each such cell is longer
-    than the id's digits, so checking that the comma sits right after len(str(id)) bytes
-    from the start of each line finds them all, in a few vectorized passes.
+    ``filename`` is the name the student gave the file; it is only ever shown, never opened.
     """
-    if len(ids) == 0:
-        return True
-    if ids.min() < 0:
-        return False
-    buffer = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buffer == 10)
-    starts = newlines + 1
-    starts = starts[starts < len(buffer)]  # a final newline starts no line
-    if len(starts) != len(ids) or starts[0] != header_end + 1:
-        return False  # blank lines or other layouts: the exact path decides
-    digits = np.ones(len(ids), dtype=np.int64)
-    power = 10
-    while power <= ids.max():
-        digits += ids >= power
-        power *= 10
-    commas = starts + digits
-    return bool(commas.max() < len(buffer) and (buffer[commas] == ord(",")).all())
+    filename = display_name(filename)
+    data = gunzip_if_needed(data, spec.max_bytes, filename)
+    if len(data) > spec.max_bytes:
+        raise SubmissionError(_too_big(filename, _size(len(data)), spec.max_bytes))
+    _refuse_what_is_not_csv(data, spec, filename)
+    text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    _require_utf8(text, filename)
+    return _check_rows(csv_columns.normalize_line_ends(text), spec, filename)
 
 
-# -- exact path: find the first problem and say where --------------------------
+def validate_file(path: str | Path, spec: SubmissionSpec, filename: str | None = None) -> ParsedSubmission:
+    """:func:`validate_submission` of the file at ``path`` (messages show ``filename``, default its name)."""
+    filename = display_name(filename or Path(path).name)
+    return validate_submission(read_submission_bytes(path, spec.max_bytes, filename), spec, filename)
 
-def _exact_path(data: bytes, spec: SubmissionSpec) -> ParsedSubmission:
-    text = _decode(data)
-    reader = csv.reader(io.StringIO(text, newline=""))
+
+# -- what the file is -------------------------------------------------------------
+
+def _refuse_what_is_not_csv(data: bytes, spec: SubmissionSpec, filename: str) -> None:
+    """One message for a file that is not CSV text at all, saying what it is and how to fix it."""
+    if not data:
+        raise SubmissionError(f"{filename} is empty (0 bytes). Submit the header '{spec.header}' and one row "
+                              "for each id, as in sample_submission.csv.")
+    if data.startswith(OLE_MAGIC):
+        raise SubmissionError(f"{filename} is an Excel 97-2003 workbook, not a CSV file. {_SAVE_AS_CSV}")
+    if data.startswith(ZIP_MAGIC):
+        raise SubmissionError(_zip_message(data, filename))
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SubmissionError(f"{filename} is UTF-16 text (as Excel's 'Unicode Text' saves it), not UTF-8. "
+                              f"{_SAVE_AS_CSV}")
+
+
+def _zip_message(data: bytes, filename: str) -> str:
+    """What a zip file holds, from its directory alone (nothing is extracted; member names are only shown)."""
     try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise SubmissionError(f"{FILENAME} is not a valid CSV file: {exc} (in the header).") from None
-    if header != [spec.id_column, *spec.target_columns]:
-        got = _show(",".join(header), 80) if header else ""
-        raise SubmissionError(f"The header of {FILENAME} must be exactly '{spec.header}' "
-                              f"(as in sample_submission.csv). Got '{got}'.")
-    n_ids = len(spec.ids)
-    first_row = [0] * n_ids  # data row where each id was first seen (0: not yet)
-    position_of = _position_lookup(spec)
-    values: list = []
-    positions: list[int] = []
-    row = 0
-    while True:
-        try:
-            cells = next(reader, None)
-        except csv.Error as exc:
-            raise SubmissionError(f"{FILENAME} is not a valid CSV file: {exc} (row {row + 1}).") from None
-        if cells is None:
-            break
-        if not cells:  # a blank line
-            continue
-        row += 1
-        if len(cells) != len(header):
-            raise SubmissionError(f"Row {row} of {FILENAME} has {len(cells)} cells; it must have "
-                                  f"{len(header)} ('{spec.header}').")
-        position = _check_id(cells[0], row, spec, first_row, position_of)
-        positions.append(position)
-        values.append(_check_targets(cells[1:], row, spec))
-    if row != n_ids:
-        missing = spec.ids[first_row.index(0)] if 0 in first_row else None
-        detail = f" (id {missing} is missing)" if missing is not None else ""
-        raise SubmissionError(f"{FILENAME} has {row} rows; it must have {n_ids}, one for each id "
-                              f"of sample_submission.csv{detail}.")
-    predictions = np.asarray(values, dtype=np.int64 if spec.prediction_kind == "label" else np.float64)
-    if spec.prediction_kind == "probability":
-        predictions = predictions[:, 0]
-    elif spec.prediction_kind == "label":
-        predictions = predictions[:, 0]
-    aligned = np.empty_like(predictions)
-    aligned[np.asarray(positions, dtype=np.int64)] = predictions
-    return ParsedSubmission(predictions=aligned)
+        names = zipfile.ZipFile(io.BytesIO(data)).namelist()
+    except (zipfile.BadZipFile, ValueError, OSError):
+        names = []
+    if any(name.startswith("xl/") for name in names):
+        return f"{filename} is an Excel workbook, not a CSV file. {_SAVE_AS_CSV}"
+    if "mimetype" in names and b"opendocument.spreadsheet" in data[:200]:
+        return (f"{filename} is an OpenDocument spreadsheet, not a CSV file. In LibreOffice use "
+                "File > Save As > Text CSV (.csv), then submit that file.")
+    csvs = [name for name in names if name.lower().endswith(".csv")]
+    inside = f" ('{show(csvs[0])}')" if len(csvs) == 1 else ""
+    return (f"{filename} is a zip archive, not a CSV file. Unzip it and submit the CSV file inside{inside}, "
+            "or compress the CSV with gzip (.csv.gz) instead.")
 
 
-def _decode(data: bytes) -> str:
+def _require_utf8(text: bytes, filename: str) -> None:
+    if text.isascii():
+        return
     try:
-        text = data.decode("utf-8")
+        text.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start)
+        line = text.count(b"\n", 0, exc.start)
         where = "in the header" if line == 0 else f"in row {line}"
-        raise SubmissionError(f"{FILENAME} is not UTF-8 text (byte 0x{data[exc.start]:02x} {where}). "
+        raise SubmissionError(f"{filename} is not UTF-8 text (byte 0x{text[exc.start]:02x} {where}). "
                               "Save it as UTF-8 CSV.") from None
-    return text[1:] if text.startswith("\ufeff") else text
 
 
-def _show(cell: str, limit: int = 40) -> str:
-    """The student's own cell, shortened and printable on one line."""
-    shown = cell.encode("unicode_escape").decode("ascii") if not cell.isprintable() else cell
-    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
+# -- the header, then every row ----------------------------------------------------
+
+def _check_rows(text: bytes, spec: SubmissionSpec, filename: str) -> ParsedSubmission:
+    header_end = text.find(b"\n")
+    header_line = text if header_end < 0 else text[:header_end]
+    body = text[header_end + 1:] if header_end >= 0 else b""
+    if header_line != spec.header.encode("utf-8"):
+        _check_header(header_line, spec, filename)
+    plain = read_plain(body, spec)  # a valid file, or one with only wrong values, in one pandas pass
+    if plain is not None:
+        table, line = plain
+    else:
+        rows = csv_columns.split_rows(body, odd_bytes(spec))
+        _check_layout(rows, spec, filename)
+        table, line = read_every_row(rows, spec), rows.line
+    report = judge(table, spec, filename, line)
+    if report.problems:
+        first = report.problems[0]
+        message = first if report.total == 1 else f"{filename} has {report.total:,} problems; the first: {first}"
+        raise SubmissionError(message, report.problems, more=report.total - len(report.problems))
+    return ParsedSubmission(predictions=report.predictions)
 
 
-def _bad_cell(column: str, what: str, cell: str, row: int) -> SubmissionError:
-    got = f"'{_show(cell)}'" if cell.strip() else "an empty cell"
-    return SubmissionError(f"The '{column}' column of {FILENAME} must be {what}. Got {got} in row {row}.")
+def _check_header(header_line: bytes, spec: SubmissionSpec, filename: str) -> None:
+    if len(header_line) > LINE_LIMIT:
+        raise SubmissionError(_too_long("The header", filename, len(header_line)))
+    header = split_line(header_line)
+    if header != [spec.id_column, *spec.target_columns]:  # (a quoted header is fine)
+        got = show(",".join(header), 80) if header_line else ""
+        raise SubmissionError(f"The header of {filename} must be exactly '{spec.header}' "
+                              f"(as in sample_submission.csv). Got '{got}'.")
 
 
-def _position_lookup(spec: SubmissionSpec):
-    """id -> index in spec.ids (-1 if unknown), in plain Python: this path runs once per row."""
-    ids = spec.ids.tolist()
-    if ids and ids[-1] - ids[0] + 1 == len(ids):
-        low, n = ids[0], len(ids)
-        return lambda value: value - low if 0 <= value - low < n else -1
-    table = {value: index for index, value in enumerate(ids)}
-    return lambda value: table.get(value, -1)
+def _check_layout(rows: csv_columns.Rows, spec: SubmissionSpec, filename: str) -> None:
+    """Rows at all, and none so long that it cannot be one id's row."""
+    if not len(rows):
+        raise SubmissionError(f"{filename} has a header but no rows; it must have {plural(len(spec.ids), 'row')}, "
+                              "one for each id of sample_submission.csv.")
+    lengths = rows.ends - rows.starts
+    longest = int(lengths.argmax())
+    if lengths[longest] > LINE_LIMIT:
+        raise SubmissionError(_too_long(f"Row {longest + 1}", filename, int(lengths[longest])))
 
 
-def _as_int(cell: str) -> int | None:
-    """The integer a cell holds ("7", " +7 "), or None ("7.0", "", "seven", "٧")."""
-    if cell.isascii() and cell.isdigit():  # the common case, without a regex
-        return int(cell)
-    return int(cell) if _INTEGER.fullmatch(cell) and cell.isascii() else None
-
-
-def _check_id(cell: str, row: int, spec: SubmissionSpec, first_row: list[int], position_of) -> int:
-    value = _as_int(cell)
-    if value is None:
-        raise _bad_cell(spec.id_column, "an integer id", cell, row)
-    position = position_of(value)
-    if position < 0:
-        raise _bad_cell(spec.id_column, "an id from sample_submission.csv", cell, row)
-    if first_row[position]:
-        raise SubmissionError(f"The '{spec.id_column}' column of {FILENAME} must list each id once. "
-                              f"Got '{_show(cell)}' again in row {row} (first in row {first_row[position]}).")
-    first_row[position] = row
-    return position
-
-
-def _check_targets(cells: list[str], row: int, spec: SubmissionSpec) -> list:
-    if spec.prediction_kind == "label":
-        column, cell = spec.target_columns[0], cells[0]
-        if spec.label_format == "index":
-            what = f"an integer in 0..{len(spec.class_names) - 1}"
-            value = _as_int(cell)
-            if value is None or not 0 <= value < len(spec.class_names):
-                raise _bad_cell(column, what, cell, row)
-            return [value]
-        if cell not in spec.class_names:
-            raise _bad_cell(column, "one of " + ", ".join(spec.class_names), cell, row)
-        return [spec.class_names.index(cell)]
-    out = []
-    for column, cell in zip(spec.target_columns, cells):
-        try:
-            value = float(cell)
-        except ValueError:
-            value = math.nan
-        if "_" in cell or not (math.isfinite(value) and 0.0 <= value <= 1.0):
-            raise _bad_cell(column, "a probability in [0, 1]", cell, row)
-        out.append(value)
-    return out
+def _too_long(what: str, filename: str, length: int) -> str:
+    return (f"{what} of {filename} is {length:,} characters long; a line may have at most {LINE_LIMIT:,}. "
+            "Write one line per id, as in sample_submission.csv.")

@@ -65,11 +65,11 @@ def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
     result = run("submit", "toy", str(broken), "--team", "bee")
     assert result.exit_code == 1
     row = int(list(solution.ids).index(100)) + 1  # the 'x' is written for the last id, in id order
-    assert result.output == (f"Error: The 'Label' column of submission.csv must be an integer in 0..9. Got 'x' in "
+    assert result.output == (f"Error: The 'Label' column of broken.csv must be an integer in 0..9. Got 'x' in "
                              f"row {row}. (submission 3 stored as invalid; it does not count toward the daily limit)\n")
     result = run("submit", "toy", str(perfect), "--team", "=HYPERLINK(\"http://x\",\"pwn\")", "--json")
-    assert json.loads(result.output) == {"id": 4, "status": "scored", "error": None, "late": False,
-                                         "public_score": 1.0, "private_score": None}
+    assert json.loads(result.output) == {"id": 4, "status": "scored", "error": None, "errors": [], "more_errors": 0,
+                                         "late": False, "public_score": 1.0, "private_score": None}
 
     table = run("leaderboard", "toy").output.splitlines()
     assert table[0] == "Toy digits — public leaderboard (accuracy_score)"
@@ -175,3 +175,24 @@ def test_csv_export_neutralises_every_formula_start(name):
     cells = list(csv.reader(io.StringIO(to_csv([row]), newline="")))[1]
     assert cells[2] == "'" + name and cells[3] == "'" + name
     assert cells[4] == "-0.5"  # numbers we format ourselves stay numbers
+
+
+def test_submit_lists_every_problem_after_the_summary(cli, tmp_path):
+    """An invalid file: the one-line summary, then each problem (at most 20) and how many more."""
+    run, cfg, solution = cli
+    assert run("team", "add", "ant", "--member", "s1", "--competition", "toy").exit_code == 0
+    labels = [str(v) for v in solution.truth]
+    labels[:23] = ["3.0"] * 23  # rows 1..23 in id order: 23 problems
+    excel = write_predictions(tmp_path / "excel.csv", solution.ids, labels)
+    result = run("submit", "toy", str(excel), "--team", "ant")
+    assert result.exit_code == 1
+    first = "The 'Label' column of excel.csv must be an integer in 0..9. Got '3.0' in row 1."
+    lines = result.output.splitlines()
+    assert lines[0] == (f"Error: excel.csv has 23 problems; the first: {first} "
+                        "(submission 1 stored as invalid; it does not count toward the daily limit)")
+    assert lines[1:] == [f"  - The 'Label' column of excel.csv must be an integer in 0..9. Got '3.0' in row {r}."
+                         for r in range(1, 21)] + ["  ... and 3 more"]
+    as_json = json.loads(run("submit", "toy", str(excel), "--team", "ant", "--json").output)
+    assert as_json["error"] == f"excel.csv has 23 problems; the first: {first}"
+    assert as_json["errors"][0] == first and len(as_json["errors"]) == 20 and as_json["more_errors"] == 3
+

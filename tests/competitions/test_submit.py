@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import time
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import numpy as np
@@ -12,7 +13,13 @@ import pytest
 from sqlalchemy import func, select
 
 from grader.competitions.rules import day_window
-from grader.competitions.submit import score_pending, score_predictions_file, submit_file
+from grader.competitions.submit import (
+    refusal,
+    score_pending,
+    score_predictions_file,
+    submit_bytes,
+    submit_file,
+)
 from grader.competitions.teams import add_team
 from grader.errors import LimitExceeded, SubmissionError
 from grader.store import Score, Store, Submission
@@ -59,7 +66,11 @@ def test_invalid_submission_is_stored_with_error_and_not_counted(toy, tmp_path):
     for _ in range(cfg.daily_limit + 2):
         row = submit_file(course, store, "toy", bad, team="alpha", now=NOW)
         assert row.status == "invalid"
-        assert row.error == "The 'Label' column of submission.csv must be an integer in 0..9. Got 'cat' in row 1."
+        first = "The 'Label' column of bad.csv must be an integer in 0..9. Got 'cat' in row 1."
+        why = refusal(row.error)
+        assert why.message == f"bad.csv has 100 problems; the first: {first}"
+        assert why.errors[0] == first and len(why.errors) == 20 and why.more == 80
+        assert why.errors[19].endswith("Got 'cat' in row 20.")
     good = write_predictions(tmp_path / "good.csv", solution.ids, solution.truth)
     for _ in range(cfg.daily_limit):
         assert submit_file(course, store, "toy", good, team="alpha", now=NOW).status == "scored"
@@ -93,7 +104,7 @@ def test_unknown_team_too_big_and_closed_competition_store_nothing(toy, tmp_path
     big = tmp_path / "big.csv"
     with big.open("wb") as handle:
         handle.truncate(cfg.max_bytes + 1)
-    with pytest.raises(SubmissionError, match=r"^submission.csv is 50.0 MB; the limit is 50.0 MB\."):
+    with pytest.raises(SubmissionError, match=r"^big.csv is 50.0 MB; the limit is 50.0 MB\."):
         submit_file(course, store, "toy", big, team="alpha", now=NOW)
     with store.read() as session:
         assert session.scalar(select(func.count()).select_from(Submission)) == 0
@@ -156,7 +167,7 @@ def test_code_competition_round_trip(course, tmp_path):
     assert score_predictions_file(course, store, "code-toy", second.id, broken) is None
     with store.read() as session:
         assert session.get(Submission, second.id).error.startswith(
-            "The notebook's predictions are invalid: submission.csv has 99 rows; it must have 100")
+            "The notebook's predictions are invalid: broken.csv has 99 rows; it must have 100")
 
 
 # -- concurrency -----------------------------------------------------------------
@@ -243,7 +254,7 @@ def test_submit_folder_of_files_named_by_team(toy, tmp_path):
     outcomes = submit_folder(course, store, "toy", inbox, now=NOW)
     assert [name for name, _ in outcomes] == ["alpha.csv", "beta.csv", "gamma.csv"]
     assert outcomes[0][1] == "submission 1 scored"
-    assert outcomes[1][1].startswith("submission 2 invalid: submission.csv has 99 rows; it must have 100")
+    assert outcomes[1][1].startswith("submission 2 invalid: beta.csv has 99 rows; it must have 100")
     assert outcomes[2][1].startswith("not stored: No team 'gamma' in toy.")
 
 
@@ -301,3 +312,44 @@ def test_a_score_the_metric_cannot_define_is_none_not_a_crash():
     public, private = score_predictions(SimpleNamespace(metric="roc_auc_score"), solution,
                                         np.array([0.9, 0.8, 0.7, 0.2, 0.6, 0.4]))
     assert public is None and private == 1.0
+
+
+def test_an_upload_is_submitted_like_a_file_and_its_name_is_only_text(toy, tmp_path, monkeypatch):
+    """submit_bytes: the same rules as submit_file; the client's name is shown and kept, never opened."""
+    import gzip
+
+    course, store, cfg, solution = toy
+    add_team(store, cfg, name="alpha", members=["s1"])
+    good = write_predictions(tmp_path / "good.csv", solution.ids, solution.truth).read_bytes()
+    monkeypatch.chdir(tmp_path)
+    row = submit_bytes(course, store, "toy", gzip.compress(good), filename="../../evil/predictions.csv.gz",
+                       team="alpha", message="from the browser", now=NOW)
+    assert (row.status, row.original_name, row.message) == ("scored", "predictions.csv.gz", "from the browser")
+    assert store.get_file(row.sha256) == good
+    assert not (tmp_path.parent.parent / "evil").exists() and sorted(p.name for p in tmp_path.iterdir()) == [
+        "course", "good.csv"]
+    labels = [str(v) for v in solution.truth]
+    labels[4] = "cat"
+    bad = write_predictions(tmp_path / "bad.csv", solution.ids, labels).read_bytes()
+    shown = submit_bytes(course, store, "toy", bad, filename="C:\\Users\\kim\\excel.csv", team="alpha", now=NOW)
+    assert shown.status == "invalid" and shown.original_name == "excel.csv"
+    assert shown.error == "The 'Label' column of excel.csv must be an integer in 0..9. Got 'cat' in row 5."
+    unnamed = submit_bytes(course, store, "toy", bad, filename=None, team="alpha", now=NOW)
+    assert unnamed.error.startswith("The 'Label' column of submission.csv ")
+    with store.read() as session:
+        stored = session.scalar(select(func.count()).select_from(Submission))
+    with pytest.raises(SubmissionError, match=r"^big\.csv is 50\.0 MB; the limit is 50\.0 MB\. "):
+        submit_bytes(course, store, "toy", bytes(cfg.max_bytes + 1), filename="big.csv", team="alpha", now=NOW)
+    with store.read() as session:
+        assert session.scalar(select(func.count()).select_from(Submission)) == stored
+
+
+def test_a_workbook_upload_is_stored_as_invalid_with_its_own_message(toy, tmp_path):
+    course, store, cfg, solution = toy
+    add_team(store, cfg, name="alpha", members=["s1"])
+    workbook = (Path(__file__).parent / "fixtures" / "submissions" / "digits" / "excel_workbook_renamed.csv")
+    row = submit_bytes(course, store, "toy", workbook.read_bytes(), filename="excel.csv", team="alpha", now=NOW)
+    assert row.status == "invalid"
+    assert refusal(row.error).errors == ["excel.csv is an Excel workbook, not a CSV file. In Excel use File > "
+                                         "Save As > CSV UTF-8 (Comma delimited), then submit that file."]
+
