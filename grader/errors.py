@@ -79,5 +79,5 @@ class PermissionDenied(GraderError):
     "The caller is signed in but may not do this."
 
 
-class TooLarge(GraderError):
-    "An upload is larger than its limit."
+class TooLarge(SubmissionError):
+    "A file is larger than its limit (or would be once decompressed); it is refused before it is stored."

@@ -150,8 +150,9 @@ def _gradebook_students(course, entries: list[RosterEntry]) -> None:
     from nbgrader.api import Gradebook
 
     from grader.autograde.common import gradebook_lock
+    from grader.release import scripts_on_path
 
-    with gradebook_lock(course), warnings.catch_warnings():
+    with gradebook_lock(course), warnings.catch_warnings(), scripts_on_path():
         warnings.simplefilter("ignore")
         with Gradebook(course.gradebook_url) as gb:
             for entry in entries:

@@ -30,7 +30,7 @@ import numpy as np
 
 from grader.competitions import csv_columns
 from grader.competitions.row_checks import judge, odd_bytes, plural, read_every_row, read_plain, show, split_line
-from grader.errors import SubmissionError
+from grader.errors import SubmissionError, TooLarge
 
 FILENAME = "submission.csv"  # the name messages use when the student's is unknown
 DEFAULT_MAX_BYTES = 50_000_000
@@ -111,7 +111,7 @@ def read_submission_bytes(path: str | Path, max_bytes: int = DEFAULT_MAX_BYTES, 
     except OSError as exc:
         raise SubmissionError(f"Cannot read {path}: {exc.strerror}. Check the file name.") from None
     if size > max_bytes:
-        raise SubmissionError(_too_big(filename, _size(size), max_bytes))
+        raise TooLarge(_too_big(filename, _size(size), max_bytes))
     data = path.read_bytes()
     return gunzip_if_needed(data, max_bytes, filename)
 
@@ -120,7 +120,7 @@ def read_upload_bytes(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, filename:
     """:func:`read_submission_bytes` for bytes already received (an upload)."""
     filename = display_name(filename)
     if len(data) > max_bytes:
-        raise SubmissionError(_too_big(filename, _size(len(data)), max_bytes))
+        raise TooLarge(_too_big(filename, _size(len(data)), max_bytes))
     return gunzip_if_needed(data, max_bytes, filename)
 
 
@@ -145,7 +145,7 @@ def gunzip_if_needed(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES, filename: 
         try:
             out = inflater.decompress(rest, room + 1)
             if len(out) > room or inflater.unconsumed_tail:
-                raise SubmissionError(_too_big(filename, f"more than {_size(max_bytes)} when decompressed",
+                raise TooLarge(_too_big(filename, f"more than {_size(max_bytes)} when decompressed",
                                                max_bytes))
             out += inflater.flush()
         except zlib.error as exc:
@@ -172,7 +172,7 @@ def validate_submission(data: bytes, spec: SubmissionSpec, filename: str = FILEN
     filename = display_name(filename)
     data = gunzip_if_needed(data, spec.max_bytes, filename)
     if len(data) > spec.max_bytes:
-        raise SubmissionError(_too_big(filename, _size(len(data)), spec.max_bytes))
+        raise TooLarge(_too_big(filename, _size(len(data)), spec.max_bytes))
     _refuse_what_is_not_csv(data, spec, filename)
     text = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     _require_utf8(text, filename)
