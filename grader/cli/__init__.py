@@ -65,6 +65,7 @@ from grader.cli import data as _data  # noqa: E402,F401
 from grader.cli import doctor as _doctor  # noqa: E402,F401
 from grader.cli import site as _site  # noqa: E402,F401
 from grader.cli import competitions as _competitions  # noqa: E402,F401
+from grader.cli import teams as _teams  # noqa: E402,F401
 from grader.cli import assignments as _assignments  # noqa: E402,F401
 from grader.cli import score as _score  # noqa: E402,F401
 from grader.cli import demo as _demo  # noqa: E402,F401

@@ -55,6 +55,8 @@ class Entry:
     private: float | None
     message: str | None = None
     error: str | None = None
+    team: str | None = None
+    file_name: str | None = None
 
 
 def is_revealed(store, cfg, now: datetime | None = None) -> bool:
@@ -96,11 +98,13 @@ def load_entries(session, cfg, team_id: int | None = None) -> list[Entry]:
         for score in session.scalars(select(Score).where(Score.submission_id.in_(ids[start:start + 500]))
                                      .order_by(Score.id)):
             newest[score.submission_id] = score
+    team_names = dict(session.execute(select(Team.id, Team.name).where(Team.competition == cfg.name)).all())
     return [Entry(submission_id=s.id, team_id=s.team_id, submitted_at=as_utc(s.submitted_at), status=s.status,
                   is_late=s.is_late, selected=s.selected,
                   public=newest[s.id].public_score if s.id in newest else None,
                   private=newest[s.id].private_score if s.id in newest else None,
-                  message=s.message, error=s.error) for s in submissions]
+                  message=s.message, error=s.error, team=team_names.get(s.team_id),
+                  file_name=s.original_name) for s in submissions]
 
 
 def final_selection(cfg, entries: list[Entry]) -> list[Entry]:
@@ -195,11 +199,12 @@ def select_submissions(store, cfg, *, team: str, submission_ids: list[int], now:
     return ids
 
 
-def team_submissions(store, cfg, team: str, now: datetime | None = None) -> list[Entry]:
-    """A team's own submissions, late ones included; private scores only once revealed."""
+def team_submissions(store, cfg, team: str | None, now: datetime | None = None) -> list[Entry]:
+    """A team's own submissions (every team's when ``team`` is None), late ones included; private
+    scores only once revealed."""
     revealed = is_revealed(store, cfg, now)
     with store.read() as session:
-        entries = load_entries(session, cfg, team_id=find_team(session, cfg, team).id)
+        entries = load_entries(session, cfg, team_id=None if team is None else find_team(session, cfg, team).id)
     if not revealed:
         for entry in entries:
             entry.private = None

@@ -39,12 +39,43 @@ def test_team_commands(cli):
     result = run("team", "add", "Big", "--member", "a", "--member", "b", "--member", "c", "--member", "d",
                  "--competition", "toy")
     assert result.output == "Error: Team 'Big' would have 4 members; toy allows at most 3. Split the team.\n"
-    assert run("team", "list", "--competition", "toy").output == "Conv Crew: s1, s2 (0 submissions)\n"
+    assert run("team", "list", "--competition", "toy").output == (
+        "1 team in toy\n"
+        "team        members   submissions\n"
+        "─────────────────────────────────\n"
+        "Conv Crew   s1, s2              0\n")
     listed = json.loads(run("team", "list", "--competition", "toy", "--json").output)
-    assert listed[0]["members"] == ["s1", "s2"]
+    assert listed == {"competition": "toy",
+                      "rows": [{"team": "Conv Crew", "members": ["s1", "s2"], "benchmark": False, "submissions": 0}]}
+    assert run("team", "list", "--competition", "toy", "--format", "csv").output == (
+        "team,members,benchmark,submissions\nConv Crew,s1; s2,false,0\n")
     assert run("team", "remove", "Conv Crew", "--competition", "toy").output == "Removed team 'Conv Crew' in toy.\n"
     result = run("team", "list", "--competition", "toy")
     assert result.output == ("No teams in toy. Add one with 'grader team add NAME --member S --competition toy'.\n")
+    assert json.loads(run("team", "list", "--competition", "toy", "--json").output) == {"competition": "toy", "rows": []}
+
+
+@pytest.mark.parametrize("student", ["", " ", "two words", "s1 ", "s/1", "-s1", "s1\n", "a" * 129])
+def test_team_add_refuses_unusable_student_ids(cli, student):
+    run, _cfg, _ = cli
+    result = run("team", "add", "ant", "--member", "s1", "--member", student, "--competition", "toy")
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {student!r} (from a member of team 'ant') is not a usable student id: use "
+                             "letters, digits, '.', '_', '@' or '-', starting with a letter or digit "
+                             "(at most 128 characters).\n")
+    assert run("team", "list", "--competition", "toy").output.startswith("No teams in toy.")  # nothing half-made
+
+
+def test_one_submission_is_singular(cli, tmp_path):
+    run, _cfg, solution = cli
+    run("team", "add", "ant", "--member", "s1", "--competition", "toy")
+    run("submit", "toy", str(write_predictions(tmp_path / "a.csv", solution.ids, solution.truth)), "--team", "ant")
+    assert run("team", "list", "--competition", "toy").output.splitlines()[-1] == "ant    s1                  1"
+    assert run("submissions", "toy").output.splitlines()[0] == \
+        "Toy digits: 1 submission of every team (accuracy_score; times in Asia/Seoul)"
+    result = run("team", "remove", "ant", "--competition", "toy")
+    assert result.output == ("Error: Team 'ant' has 1 submission and cannot be removed (results are kept). "
+                             "Remove its members with --member instead.\n")
 
 
 def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
@@ -73,15 +104,22 @@ def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
 
     table = run("leaderboard", "toy").output.splitlines()
     assert table[0] == "Toy digits — public leaderboard (accuracy_score)"
-    assert table[2].startswith("1  ant ") and table[4].startswith("3  bee ")
+    assert table[1].split() == ["#", "team", "members", "score", "entries", "last"]
+    assert table[3].startswith("1   ant ") and table[5].startswith("3   bee ")
+    assert table[4].startswith('2   =HYPERLINK("http://x","pwn")   s3        1.00000         1   ')
     exported = run("leaderboard", "toy", "--format", "csv").output
     cells = list(csv.reader(io.StringIO(exported, newline="")))
     assert cells[0] == ["rank", "delta", "team", "members", "score", "entries", "last_submission_at", "benchmark",
                         "submission_id"]
+    assert cells[1][:6] == ["1", "", "ant", "s1", "1.0", "1"] and cells[1][7:] == ["false", "1"]
+    assert cells[1][6].endswith("+09:00")                     # times in the competition's time zone
     assert cells[2][2] == "'=HYPERLINK(\"http://x\",\"pwn\")"
     assert not any(cell.startswith(("=", "+", "-", "@")) for line in cells for cell in line)
     board = json.loads(run("leaderboard", "toy", "--format", "json").output)
+    assert (board["competition"], board["metric"], board["board"]) == ("toy", "accuracy_score", "public")
     assert [r["team"] for r in board["rows"]] == ["ant", "=HYPERLINK(\"http://x\",\"pwn\")", "bee"]
+    assert board["rows"][0]["members"] == ["s1"] and board["rows"][0]["benchmark"] is False
+    assert json.loads(run("leaderboard", "toy", "--json").output) == board
 
     result = run("leaderboard", "toy", "--private")
     assert result.exit_code == 1
@@ -89,15 +127,20 @@ def test_submit_leaderboard_reveal_audit_round_trip(cli, tmp_path):
                              "(2099-12-18T23:59:00+09:00). Run 'grader reveal toy' to show it now.\n")
     assert run("select", "toy", "--team", "bee", "2").output == \
         "Team 'bee' selected 2 for the private leaderboard of toy.\n"
-    assert run("reveal", "toy").output.startswith("The private leaderboard of toy is visible (revealed ")
+    assert run("reveal", "toy", "--yes").output.startswith("The private leaderboard of toy is visible (revealed ")
     private = json.loads(run("leaderboard", "toy", "--private", "--format", "json").output)
     assert private["board"] == "private" and [r["delta"] for r in private["rows"]] == [0, 0, 0]
+    assert run("leaderboard", "toy", "--private").output.splitlines()[1].split() == \
+        ["#", "Δ", "team", "members", "score", "entries", "last"]
     result = run("select", "toy", "--team", "bee", "2")
     assert result.output == "Error: Selections for toy are closed: the private leaderboard is out.\n"
 
-    audit = run("audit", "toy").output
-    assert audit == ("identical file: 'ant' #1 and '=HYPERLINK(\"http://x\",\"pwn\")' #4 "
-                     "(100.0% of predictions equal)\n")
+    audit = run("audit", "toy").output.splitlines()
+    assert audit[0] == "1 flagged pair in toy (threshold 99%)"
+    assert audit[1].split() == ["reason", "team_a", "#", "team_b", "#", "agreement"]
+    assert audit[3] == 'identical file   ant      1   =HYPERLINK("http://x","pwn")   4      100.0%'
+    assert run("audit", "toy", "--format", "csv").output.splitlines()[1] == \
+        "identical file,ant,1,\"'=HYPERLINK(\"\"http://x\"\",\"\"pwn\"\")\",4,1.0"
 
 
 def test_near_identical_files_are_flagged(cli, tmp_path):
@@ -112,7 +155,8 @@ def test_near_identical_files_are_flagged(cli, tmp_path):
     different = (labels + 1) % 10
     run("submit", "toy", str(write_predictions(tmp_path / "c.csv", solution.ids, different)), "--team", "cat")
     flags = json.loads(run("audit", "toy", "--json").output)
-    assert [(f["team_a"], f["team_b"], f["reason"], f["agreement"]) for f in flags] == [
+    assert (flags["competition"], flags["threshold"]) == ("toy", 0.99)
+    assert [(f["team_a"], f["team_b"], f["reason"], f["agreement"]) for f in flags["rows"]] == [
         ("ant", "bee", "near-identical predictions", 0.99)]
 
 
@@ -165,13 +209,17 @@ def test_audit_of_probability_files(course, tmp_path):
 @pytest.mark.parametrize("name", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_csv_export_neutralises_every_formula_start(name):
     from datetime import datetime, timezone
+    from types import SimpleNamespace
 
-    from grader.competitions.export import to_csv
+    from grader.cli.competitions import leaderboard_report
+    from grader.cli.output import to_csv
     from grader.competitions.leaderboard import LeaderboardRow
 
+    cfg = SimpleNamespace(name="toy", title="Toy", metric="log_loss", timezone="Asia/Seoul")
     row = LeaderboardRow(rank=1, delta=None, team_id=1, team=name, members=[name], score=-0.5, entries=1,
                          last_submission_at=datetime(2026, 11, 1, tzinfo=timezone.utc), is_benchmark=False,
                          submission_id=1)
-    cells = list(csv.reader(io.StringIO(to_csv([row]), newline="")))[1]
+    cells = list(csv.reader(io.StringIO(to_csv(leaderboard_report(cfg, [row], private=False)), newline="")))[1]
     assert cells[2] == "'" + name and cells[3] == "'" + name
     assert cells[4] == "-0.5"  # numbers we format ourselves stay numbers
+    assert cells[6] == "2026-11-01T09:00:00+09:00"
