@@ -80,7 +80,9 @@ def test_check_finds_a_mutant_that_survives_and_bad_points(tiny_course):
     (folder / "assignment.toml").write_text((folder / "assignment.toml").read_text().replace("points = 100", "points = 90"))
     result = CliRunner().invoke(main, ["--course", str(tiny_course), "check", "00-tiny", "--json"])
     assert result.exit_code == 1
-    problems = json.loads(result.output)[0]["problems"]
+    report = json.loads(result.output)
+    assert report["passed"] is False and [r["name"] for r in report["rows"]] == ["00-tiny"]
+    problems = report["rows"][0]["problems"]
     assert "mutant same_as_solution keeps all 60 judge points" in problems
     assert "points do not add up: tests 30 + manual 10 + judge 60 = 100, assignment.toml says 90" in problems
 

@@ -8,6 +8,7 @@ import zipfile
 from click.testing import CliRunner
 
 from course_factory import ASSIGNMENT, released_notebook
+from grader.autograde.scoring import competition_names
 from grader.cli import main
 
 
@@ -33,13 +34,38 @@ def test_score_names_an_unknown_assignment(course):
     assert result.exit_code == 1
     warning, error = result.output.splitlines()
     assert warning.startswith("Warning: --no-sandbox: student code runs with your rights")
-    assert error.startswith("Error: 'nope' is neither a released assignment nor a competition. "
-                            f"Released: {ASSIGNMENT} (run 'grader release nope'); competitions: ")
+    known = ", ".join(sorted([ASSIGNMENT, *competition_names(course)]))
+    assert "digit-recognizer" in known
+    assert error == f"Error: Unknown assignment or competition 'nope'. Known: {known}."
+
+
+def test_score_says_a_known_assignment_is_not_released_yet(course):
+    import shutil
+
+    unreleased = course.path("assignments", "02-unreleased")
+    shutil.copytree(course.path("assignments", ASSIGNMENT), unreleased)
+    (unreleased / f"{ASSIGNMENT}.py").rename(unreleased / "02-unreleased.py")
+    try:
+        result = invoke(course, "score", "02-unreleased", "--no-sandbox")
+        assert result.exit_code == 1
+        assert result.output.splitlines()[-1] == ("Error: Assignment '02-unreleased' is not released yet. "
+                                                  "Run 'grader release 02-unreleased' first.")
+        result = invoke(course, "score", "nope", "--no-sandbox")
+        known = ", ".join(sorted(["02-unreleased", ASSIGNMENT, *competition_names(course)]))
+        assert result.output.splitlines()[-1] == f"Error: Unknown assignment or competition 'nope'. Known: {known}."
+    finally:
+        shutil.rmtree(unreleased)
+
+
+def test_feedback_names_an_unknown_assignment(course):
+    result = invoke(course, "feedback", "nope")
+    assert (result.exit_code, result.output) == (1, f"Error: Unknown assignment 'nope'. Known assignments: {ASSIGNMENT}.\n")
 
 
 def test_feedback_before_grading_is_one_line(course):
-    result = invoke(course, "feedback", "never-graded")
-    assert result.output == "Error: No grades for 'never-graded' yet. Run 'grader score never-graded' first.\n"
+    result = invoke(course, "feedback", ASSIGNMENT, "--student", "nobody")
+    assert (result.exit_code, result.output) == (
+        1, f"Error: No grades for '{ASSIGNMENT}' yet. Run 'grader score {ASSIGNMENT}' first.\n")
 
 
 def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
@@ -49,7 +75,7 @@ def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
     (folder / "mine.ipynb").write_text(notebook)
     (folder / "timestamp.txt").write_text("2026-11-30 08:00:00.000000 UTC")
     result = invoke(course, "collect", str(tmp_path / "incoming"))
-    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
     assert course.path("submitted", "frank", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").read_text() == notebook
     assert course.path("submitted", "frank", ASSIGNMENT, "timestamp.txt").read_text().startswith("2026-11-30 08:00:00")
 
@@ -58,10 +84,10 @@ def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
         zf.writestr(f"grace_12345_67890_{ASSIGNMENT}.ipynb", notebook)
         zf.writestr("readme.txt", "not a notebook")
     result = invoke(course, "collect", str(archive))
-    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
     assert course.path("submitted", "grace", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").is_file()
     again = invoke(course, "collect", str(archive))
-    assert again.output == "Collected 1 notebook(s) (0 new) into submitted/.\n"
+    assert again.output == "Collected 1 notebook (0 new) into submitted/.\n"
 
     from grader.store import Store
     from grader.store.models import Submission

@@ -223,3 +223,94 @@ def test_csv_export_neutralises_every_formula_start(name):
     assert cells[2] == "'" + name and cells[3] == "'" + name
     assert cells[4] == "-0.5"  # numbers we format ourselves stay numbers
     assert cells[6] == "2026-11-01T09:00:00+09:00"
+
+
+def test_submissions_lists_ids_for_select_and_hides_private_scores_until_the_reveal(cli, tmp_path):
+    run, cfg, solution = cli
+    run("team", "add", "ant", "--member", "s1", "--competition", "toy")
+    run("team", "add", "bee", "--member", "s2", "--competition", "toy")
+    perfect = write_predictions(tmp_path / "perfect.csv", solution.ids, solution.truth)
+    broken = write_predictions(tmp_path / "excel.csv", solution.ids, ["7"] * 99 + ["x"])
+    assert run("submit", "toy", str(perfect), "--team", "ant", "-m", "all right").exit_code == 0
+    assert run("submit", "toy", str(broken), "--team", "ant").exit_code == 1
+    assert run("submit", "toy", str(perfect), "--team", "bee", "--message", "copied?").exit_code == 0
+
+    mine = json.loads(run("submissions", "toy", "--team", "ant", "--json").output)
+    assert {k: mine[k] for k in ("competition", "team", "timezone", "revealed")} == \
+        {"competition": "toy", "team": "ant", "timezone": "Asia/Seoul", "revealed": False}
+    assert [(r["id"], r["status"], r["public_score"], r["private_score"], r["selected"], r["file"], r["message"])
+            for r in mine["rows"]] == [(1, "scored", 1.0, None, False, "perfect.csv", "all right"),
+                                       (2, "invalid", None, None, False, "excel.csv", None)]
+    assert "must be an integer in 0..9" in mine["rows"][1]["error"]
+    assert mine["rows"][0]["submitted_at"].endswith("+09:00")   # the competition's time zone
+
+    table = run("submissions", "toy", "--team", "ant").output.splitlines()
+    assert table[0] == "Toy digits: 2 submissions of team 'ant' (accuracy_score; times in Asia/Seoul)"
+    assert table[1].split() == ["id", "time", "status", "public", "selected", "file", "message", "error"]
+    assert table[3].split()[:6] == ["1", mine["rows"][0]["submitted_at"][:10], mine["rows"][0]["submitted_at"][11:16],
+                                    "scored", "1.00000", "perfect.csv"]
+    assert table[4].split()[0:4] == ["2", mine["rows"][1]["submitted_at"][:10], mine["rows"][1]["submitted_at"][11:16],
+                                     "invalid"]
+    assert table[-2] == "Private scores stay hidden until the deadline (2099-12-18T23:59:00+09:00) or 'grader reveal toy'."
+    assert table[-1] == "Choose the final submissions with 'grader select toy ID... --team TEAM'."
+
+    everyone = run("submissions", "toy", "--format", "csv").output.splitlines()
+    assert everyone[0] == "id,submitted_at,team,status,late,public_score,private_score,selected,file,message,error"
+    assert [line.split(",")[2] for line in everyone[1:]] == ["ant", "ant", "bee"]
+    assert [line.split(",")[6] for line in everyone[1:]] == ["", "", ""]      # no private score before the reveal
+
+    assert run("select", "toy", "1", "--team", "ant").exit_code == 0
+    assert run("reveal", "toy", "--yes").exit_code == 0
+    revealed = json.loads(run("submissions", "toy", "--json").output)
+    assert revealed["revealed"] is True and revealed["team"] is None
+    assert [(r["id"], r["team"], r["selected"]) for r in revealed["rows"]] == [(1, "ant", True), (2, "ant", False),
+                                                                              (3, "bee", False)]
+    assert revealed["rows"][0]["private_score"] == 1.0
+    assert run("submissions", "toy").output.splitlines()[1].split() == \
+        ["id", "time", "team", "status", "public", "private", "selected", "file", "message", "error"]
+
+    result = run("submissions", "toy", "--team", "ghosts")
+    assert result.output == ("Error: No team 'ghosts' in toy. Add it with: grader team add 'ghosts' --member "
+                             "STUDENT_ID --competition toy.\n")
+    assert run("submissions", "toy", "--team", "bee", "--format", "csv").output.count("\n") == 2
+
+
+def test_reveal_asks_first_and_refuses_without_a_terminal(cli, monkeypatch):
+    import grader.cli.competitions as commands
+
+    run, _cfg, _solution = cli
+    question = "Reveal the private leaderboard of toy now? It cannot be hidden again. [y/N]: "
+    result = run("reveal", "toy")                                   # CliRunner's stdin is not a terminal
+    assert (result.exit_code, result.output) == (1, "Error: Revealing the private leaderboard of toy cannot be undone "
+                                                    "and there is no terminal to ask for confirmation. Pass --yes to "
+                                                    "reveal it now.\n")
+    monkeypatch.setattr(commands, "_stdin_is_terminal", lambda: True)
+    runner = CliRunner()
+    course_args = ["--course", str(_cfg.folder.parent.parent), "reveal", "toy"]
+    result = runner.invoke(main, course_args, input="n\n")
+    assert (result.exit_code, result.output) == (0, f"{question}n\nNot revealed: the private leaderboard of toy "
+                                                    "stays hidden.\n")
+    assert run("leaderboard", "toy", "--private").exit_code == 1    # still hidden
+    result = runner.invoke(main, course_args, input="y\n")
+    assert result.exit_code == 0
+    assert result.output.startswith(f"{question}y\nThe private leaderboard of toy is visible (revealed 20")
+    again = runner.invoke(main, course_args, input="")              # already visible: nothing to ask
+    assert again.output.startswith("The private leaderboard of toy is visible (revealed ")
+    assert run("leaderboard", "toy", "--private").exit_code == 0
+
+
+def test_tables_off_a_terminal_are_not_cut_at_80_columns(cli, tmp_path):
+    run, _cfg, solution = cli
+    long_team = "The Convolutional Neural Network Appreciation Society of Room 301 " * 2
+    long_member = "a-student-id-that-is-really-quite-long." + "x" * 60
+    run("team", "add", long_team, "--member", long_member, "--competition", "toy")
+    long_message = "tried a deeper VGG-style network with batch normalisation and dropout after every block " * 2
+    path = write_predictions(tmp_path / "with-a-long-file-name-for-the-record.csv", solution.ids, solution.truth)
+    assert run("submit", "toy", str(path), "--team", long_team.strip(), "-m", long_message).exit_code == 0
+    shown = {("leaderboard", "toy"): (long_team.strip(), long_member),
+             ("team", "list", "--competition", "toy"): (long_team.strip(), long_member),
+             ("submissions", "toy"): (long_team.strip(), path.name, long_message.strip())}
+    for args, texts in shown.items():
+        lines = run(*args).output.splitlines()
+        assert any(all(text in line for text in texts) for line in lines), args  # one line each: nothing cut or wrapped
+        assert "…" not in "".join(lines)

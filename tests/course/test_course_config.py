@@ -82,7 +82,7 @@ def test_valid_values_are_used(tmp_path):
     root = course_with_toml(tmp_path, '[data]\nsplit_seed = 7\nshapes = "my-shapes"\n')
     result = CliRunner().invoke(main, ["--course", str(root), "data", "list", "--json"])
     assert result.exit_code == 0, result.output
-    shapes = next(d for d in json.loads(result.output)["datasets"] if d["name"] == "shapes")
+    shapes = next(d for d in json.loads(result.output)["rows"] if d["name"] == "shapes")
     assert shapes["source"] == f"drawn by cnnkit (seed 7) into {root / 'my-shapes'} on first use"
 
 
