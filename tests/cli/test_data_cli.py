@@ -216,7 +216,9 @@ def test_tensorflow_probe_parses_times_out_and_reports_import_errors(monkeypatch
     monkeypatch.setattr(doctor, "_TF_PROBE", "print('2.21.0'); print(2)")
     tf_line, gpu_line = doctor.check_tensorflow(timeout=30)
     assert (tf_line.status, tf_line.detail) == ("ok", "2.21.0")
-    assert (gpu_line.status, gpu_line.detail) == ("ok", "2 GPU(s) visible to TensorFlow")
+    assert (gpu_line.status, gpu_line.detail) == ("ok", "2 GPUs visible to TensorFlow")
+    monkeypatch.setattr(doctor, "_TF_PROBE", "print('2.21.0'); print(1)")
+    assert doctor.check_tensorflow(timeout=30)[1].detail == "1 GPU visible to TensorFlow"
     monkeypatch.setattr(doctor, "_TF_PROBE", "import time; time.sleep(30)")
     tf_line, _ = doctor.check_tensorflow(timeout=0.5)
     assert (tf_line.status, tf_line.detail) == ("warn", "did not import within 0.5 s (busy or broken installation)")
