@@ -6,7 +6,7 @@ calls ``output.emit(report)``. The rules are the same for every command:
 - **json**: one object, never a bare list. ``rows`` holds the records, one object each, with the
   same keys whatever the table shows; the other keys describe the whole report (``competition``,
   ``course``, ``can_grade``...). Keys are snake_case; a missing value is ``null``; a time is ISO 8601
-  with its offset; numbers are numbers and lists stay lists.
+  with its offset; numbers are numbers (an undefined score, NaN, is ``null``) and lists stay lists.
 - **csv**: a header line of column names, then one line per record (RFC 4180, CRLF line ends). The
   columns are the table's, with raw values: an empty cell for ``null``, ``true``/``false``,
   numbers at full precision, a list's items joined by ``"; "``. A text cell that a spreadsheet
@@ -21,6 +21,7 @@ import csv
 import functools
 import io
 import json
+import math
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -38,12 +39,12 @@ UNLIMITED = 1_000_000   # for measuring a table's natural width
 class Column:
     """One column of a report: the CSV header ``name``, and the table's ``header`` (default: the name).
 
-    ``value`` is the record's key (default: ``name``) or a function of the record; ``text`` is how the
+    ``value`` is a function of the record (default: the record's ``name`` key); ``text`` is how the
     table shows a record (default: the value, ``-`` for null). ``table``/``csv`` say where it appears.
     """
 
     name: str
-    value: str | Callable[[dict], Any] | None = None
+    value: Callable[[dict], Any] | None = None
     header: str | None = None
     text: Callable[[dict], str] | None = None
     justify: str = "left"
@@ -51,9 +52,7 @@ class Column:
     csv: bool = True
 
     def raw(self, record: dict) -> Any:
-        if callable(self.value):
-            return self.value(record)
-        return record.get(self.value or self.name)
+        return _finite(self.value(record) if self.value is not None else record.get(self.name))
 
     def shown(self, record: dict) -> str:
         if self.text is not None:
@@ -88,7 +87,19 @@ class Report:
 
 
 def to_json(report: Report) -> str:
-    return json.dumps({**report.about, "rows": report.rows}, indent=2, default=_json_default, ensure_ascii=False)
+    return json.dumps(_finite({**report.about, "rows": report.rows}), indent=2, default=_json_default,
+                      ensure_ascii=False, allow_nan=False)
+
+
+def _finite(value):
+    """``value`` with NaN and infinities as None: JSON has no NaN, and a spreadsheet should not see one."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def _json_default(value):

@@ -19,11 +19,11 @@ KST = timezone(timedelta(hours=9))
 ROWS = [
     {"team": "ant", "members": ["s1", "s2"], "score": 0.123456789, "rank": 1, "late": False, "note": None,
      "at": datetime(2026, 11, 20, 12, 0, tzinfo=KST), "extra": {"a": 1}},
-    {"team": "=cmd|' /C calc'!A0", "members": [], "score": None, "rank": None, "late": True, "note": "[red]hi[/red]",
+    {"team": "=cmd|' /C calc'!A0", "members": [], "score": float("nan"), "rank": None, "late": True, "note": "[red]hi[/red]",
      "at": datetime(2026, 11, 21, 8, 30, tzinfo=KST), "extra": {}},
 ]
 COLUMNS = [Column("rank", header="#", justify="right"), Column("team"), Column("members"),
-           Column("score", text=lambda r: "-" if r["score"] is None else f"{r['score']:.3f}"),
+           Column("score", text=lambda r: "-" if r["score"] != r["score"] else f"{r['score']:.3f}"),
            Column("late", table=False), Column("note"), Column("at", csv=True, table=False), Column("extra", table=False)]
 
 
@@ -43,7 +43,7 @@ def test_json_is_one_object_with_rows_and_the_report_facts():
     assert list(data) == ["competition", "rows"]
     assert data["rows"][0] == {"team": "ant", "members": ["s1", "s2"], "score": 0.123456789, "rank": 1, "late": False,
                                "note": None, "at": "2026-11-20T12:00:00+09:00", "extra": {"a": 1}}
-    assert data["rows"][1]["score"] is None and data["rows"][1]["members"] == []
+    assert data["rows"][1]["score"] is None and data["rows"][1]["members"] == []   # NaN is not JSON: null
 
 
 def test_csv_has_the_columns_raw_values_and_no_formula():
