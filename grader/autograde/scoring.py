@@ -39,17 +39,6 @@ def competition_names(course) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if (p / "competition.toml").is_file()) if folder.is_dir() else []
 
 
-def _refuse_unknown(course, name: str, ready: list[str]) -> None:
-    """Say whether ``name`` is an assignment not released yet, or no assignment or competition at all."""
-    from grader.release import course_assignments
-
-    authored = [a.name for a in course_assignments(course)]
-    if name in authored:
-        raise AssignmentError(f"Assignment '{name}' is not released yet. Run 'grader release {name}' first.")
-    known = sorted(set(authored) | set(ready))
-    raise AssignmentError(f"Unknown assignment or competition '{name}'. Known: {', '.join(known) or 'none'}.")
-
-
 def score(course, *, names: list[str] | tuple[str, ...] = (), students: list[str] | tuple[str, ...] = (),
           workers: int | None = None, rescore: bool = False, sandbox: bool = True, test_mode: bool = False,
           on_planned: Callable[[int], None] | None = None, on_result: Callable | None = None,
@@ -66,7 +55,9 @@ def score(course, *, names: list[str] | tuple[str, ...] = (), students: list[str
     assignments_known = [a for a in released_assignments(course) if a not in competitions_known]
     for name in names:
         if name not in assignments_known and name not in competitions_known:
-            _refuse_unknown(course, name, assignments_known + competitions_known)
+            raise AssignmentError(f"'{name}' is neither a released assignment nor a competition. "
+                                  f"Released: {', '.join(assignments_known) or 'none'} (run 'grader release {name}'); "
+                                  f"competitions: {', '.join(competitions_known) or 'none'}.")
     targets = list(names) or assignments_known + competitions_known
     store = Store.open(course)
     summary = ScoreSummary()

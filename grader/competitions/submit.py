@@ -26,7 +26,6 @@ from grader.competitions.teams import ensure_competition_row, find_team
 from grader.competitions.validation import SubmissionSpec, read_submission_bytes, validate_submission
 from grader.errors import LimitExceeded, SubmissionError
 from grader.store import Score, Submission
-from grader.words import plural
 
 KIND = "competition"
 
@@ -99,7 +98,7 @@ def submit_file(course, store, competition: str, path, *, team: str, message: st
                 Submission.status != "invalid", Submission.submitted_at >= start, Submission.submitted_at < end))
         if used >= cfg.daily_limit:
             raise LimitExceeded(
-                f"Team '{team}' has used its {plural(cfg.daily_limit, 'submission')} of today in {cfg.name} "
+                f"Team '{team}' has used its {cfg.daily_limit} submissions of today in {cfg.name} "
                 f"(days in {cfg.timezone}). Submit again from {_local(end, cfg.timezone)}.")
         session.add(row)
         session.flush()
