@@ -26,8 +26,8 @@ def _open(ctx: click.Context, competition: str):
     return course, Store.open(course), load_competition(course, competition)
 
 
-def local_time(cfg, when) -> str:
-    """``when`` in the competition's time zone, ISO 8601 with its offset."""
+def iso_time(cfg, when) -> str:
+    """``when`` in the competition's time zone, ISO 8601 with its offset (what reports print)."""
     from zoneinfo import ZoneInfo
 
     return when.astimezone(ZoneInfo(cfg.timezone)).isoformat()
@@ -77,7 +77,7 @@ def submit(ctx: click.Context, competition: str, file: str, team_name: str, mess
 
 def submissions_report(cfg, entries, *, team: str | None, revealed: bool) -> Report:
     """The submissions of one team (or of every team) as a report; private scores only once revealed."""
-    rows = [{"id": e.submission_id, "team": e.team, "submitted_at": local_time(cfg, e.submitted_at),
+    rows = [{"id": e.submission_id, "team": e.team, "submitted_at": iso_time(cfg, e.submitted_at),
              "status": e.status, "late": e.is_late, "public_score": e.public,
              "private_score": e.private if revealed else None, "selected": e.selected,
              "file": e.file_name, "message": e.message, "error": e.error} for e in entries]
@@ -98,7 +98,7 @@ def submissions_report(cfg, entries, *, team: str | None, revealed: bool) -> Rep
     whose = f"team '{team}'" if team is not None else "every team"
     notes = [f"Choose the final submissions with 'grader select {cfg.name} ID... --team TEAM'."]
     if not revealed:
-        notes.insert(0, f"Private scores stay hidden until the deadline ({local_time(cfg, cfg.deadline)}) "
+        notes.insert(0, f"Private scores stay hidden until the deadline ({iso_time(cfg, cfg.deadline)}) "
                         f"or 'grader reveal {cfg.name}'.")
     return Report(
         rows, columns, about={"competition": cfg.name, "team": team, "metric": cfg.metric,
@@ -162,7 +162,7 @@ def reveal(ctx: click.Context, competition: str, yes: bool) -> None:
             click.echo(f"Not revealed: the private leaderboard of {cfg.name} stays hidden.")
             return
     when = reveal_board(store, cfg)
-    click.echo(f"The private leaderboard of {cfg.name} is visible (revealed {local_time(cfg, when)}).")
+    click.echo(f"The private leaderboard of {cfg.name} is visible (revealed {iso_time(cfg, when)}).")
 
 
 AUDIT_COLUMNS = [
@@ -196,7 +196,7 @@ def audit(ctx: click.Context, competition: str, threshold: float, output) -> Non
 def leaderboard_report(cfg, rows, *, private: bool) -> Report:
     """Leaderboard rows (best first) as a report; Δ is the public rank minus the private rank."""
     records = [{"rank": r.rank, "delta": r.delta, "team": r.team, "members": list(r.members), "score": r.score,
-                "entries": r.entries, "last_submission_at": local_time(cfg, r.last_submission_at),
+                "entries": r.entries, "last_submission_at": iso_time(cfg, r.last_submission_at),
                 "benchmark": r.is_benchmark, "submission_id": r.submission_id} for r in rows]
     columns = [
         Column("rank", header="#", justify="right"),
