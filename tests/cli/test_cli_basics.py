@@ -85,7 +85,7 @@ OTHER_ERRORS = [
     (["submissions", "toy", "--json"], "Error: No competition 'toy' in {root}/competitions (known: none). "
                                        "Add a folder with a competition.toml to make one."),
     (["feedback", "nope"], "Error: Unknown assignment 'nope'. Known assignments: none."),
-    (["release", "nope"], "Error: Unknown assignment or competition 'nope'. Known: none."),
+    (["init", "{root}"], "Error: {root} is already a course (grader.toml exists). Choose another directory."),
     (["data", "show", "imagenet"],
      "Error: Unknown dataset 'imagenet'. Known datasets: mnist, fashion-mnist, cifar-10, dogs-vs-cats, shapes."),
     (["collect", "{root}/missing"],
