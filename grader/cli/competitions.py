@@ -75,12 +75,35 @@ def submit(ctx: click.Context, competition: str, file: str, team_name: str, mess
         click.echo(f"Submission {row.id} recorded{late}; 'grader score {cfg.name}' will score it.")
 
 
-def submissions_report(cfg, entries, *, team: str | None, revealed: bool) -> Report:
-    """The submissions of one team (or of every team) as a report; private scores only once revealed."""
-    rows = [{"id": e.submission_id, "team": e.team, "submitted_at": iso_time(cfg, e.submitted_at),
-             "status": e.status, "late": e.is_late, "public_score": e.public,
-             "private_score": e.private if revealed else None, "selected": e.selected,
-             "file": e.file_name, "message": e.message, "error": e.error} for e in entries]
+def submission_views(store, cfg, team: str | None) -> list[dict]:
+    """One team's submissions (every team's when ``team`` is None), oldest first, as an instructor sees them.
+
+    Private scores only where :func:`grader.competitions.leaderboard.team_submissions` shows them.
+    The fields are those of the class server's ``SubmissionView``.
+    """
+    from sqlalchemy import select
+
+    from grader.competitions.leaderboard import team_submissions
+    from grader.competitions.teams import list_teams
+    from grader.store import Submission
+
+    names = [team] if team is not None else [t.name for t in list_teams(store, cfg)]
+    entries = [(name, entry) for name in names for entry in team_submissions(store, cfg, name)]
+    with store.read() as session:
+        files = dict(session.execute(select(Submission.id, Submission.original_name).where(
+            Submission.id.in_([entry.submission_id for _name, entry in entries] or [-1]))).all())
+    views = [{"id": e.submission_id, "team": name, "submitted_at": e.submitted_at, "file": files.get(e.submission_id),
+              "message": e.message, "status": e.status, "error": e.error, "is_late": e.is_late,
+              "selected": e.selected, "public_score": e.public, "private_score": e.private} for name, e in entries]
+    return sorted(views, key=lambda v: (v["submitted_at"], v["id"]))
+
+
+def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bool) -> Report:
+    """Submissions (:func:`submission_views`) as a report; the private column once the board is revealed."""
+    rows = [{"id": v["id"], "team": v["team"], "submitted_at": iso_time(cfg, v["submitted_at"]), "status": v["status"],
+             "late": v["is_late"], "public_score": v["public_score"],
+             "private_score": v["private_score"], "selected": v["selected"],
+             "file": v["file"], "message": v["message"] or None, "error": v["error"]} for v in views]
     columns = [
         Column("id", justify="right"),
         Column("submitted_at", header="time", text=lambda r: _minute(r["submitted_at"])),
@@ -115,12 +138,11 @@ def submissions_report(cfg, entries, *, team: str | None, revealed: bool) -> Rep
 @click.pass_context
 def submissions(ctx: click.Context, competition: str, team_name: str | None, output) -> None:
     """List submissions with their ids, time, status, public score and selection (the ids 'grader select' takes)."""
-    from grader.competitions.leaderboard import is_revealed, team_submissions
+    from grader.competitions.leaderboard import is_revealed
 
     _course, store, cfg = _open(ctx, competition)
     revealed = is_revealed(store, cfg)
-    entries = team_submissions(store, cfg, team_name)
-    output.emit(submissions_report(cfg, entries, team=team_name, revealed=revealed))
+    output.emit(submissions_report(cfg, submission_views(store, cfg, team_name), team=team_name, revealed=revealed))
 
 
 @main.command("select")

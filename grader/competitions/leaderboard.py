@@ -23,7 +23,6 @@ from grader.competitions.submit import KIND, as_utc
 from grader.competitions.teams import ensure_competition_row, find_team
 from grader.errors import CompetitionError, SubmissionError
 from grader.store import Competition, Membership, Score, Submission, Team
-from grader.words import plural
 
 TIE_RULE = "Ties are broken by submission time: the earlier submission ranks higher."
 
@@ -56,8 +55,6 @@ class Entry:
     private: float | None
     message: str | None = None
     error: str | None = None
-    team: str | None = None
-    file_name: str | None = None
 
 
 def is_revealed(store, cfg, now: datetime | None = None) -> bool:
@@ -99,13 +96,11 @@ def load_entries(session, cfg, team_id: int | None = None) -> list[Entry]:
         for score in session.scalars(select(Score).where(Score.submission_id.in_(ids[start:start + 500]))
                                      .order_by(Score.id)):
             newest[score.submission_id] = score
-    team_names = dict(session.execute(select(Team.id, Team.name).where(Team.competition == cfg.name)).all())
     return [Entry(submission_id=s.id, team_id=s.team_id, submitted_at=as_utc(s.submitted_at), status=s.status,
                   is_late=s.is_late, selected=s.selected,
                   public=newest[s.id].public_score if s.id in newest else None,
                   private=newest[s.id].private_score if s.id in newest else None,
-                  message=s.message, error=s.error, team=team_names.get(s.team_id),
-                  file_name=s.original_name) for s in submissions]
+                  message=s.message, error=s.error) for s in submissions]
 
 
 def final_selection(cfg, entries: list[Entry]) -> list[Entry]:
@@ -175,6 +170,8 @@ def _rank(cfg, teams, members, entries: list[Entry], *, private: bool) -> list[L
 
 def select_submissions(store, cfg, *, team: str, submission_ids: list[int], now: datetime | None = None) -> list[int]:
     """Make ``submission_ids`` the team's final selection (replacing any earlier one)."""
+    from grader.words import plural
+
     if is_revealed(store, cfg, now):
         raise SubmissionError(f"Selections for {cfg.name} are closed: the private leaderboard is out.")
     ids = list(dict.fromkeys(int(i) for i in submission_ids))
@@ -200,12 +197,11 @@ def select_submissions(store, cfg, *, team: str, submission_ids: list[int], now:
     return ids
 
 
-def team_submissions(store, cfg, team: str | None, now: datetime | None = None) -> list[Entry]:
-    """A team's own submissions (every team's when ``team`` is None), late ones included; private
-    scores only once revealed."""
+def team_submissions(store, cfg, team: str, now: datetime | None = None) -> list[Entry]:
+    """A team's own submissions, late ones included; private scores only once revealed."""
     revealed = is_revealed(store, cfg, now)
     with store.read() as session:
-        entries = load_entries(session, cfg, team_id=None if team is None else find_team(session, cfg, team).id)
+        entries = load_entries(session, cfg, team_id=find_team(session, cfg, team).id)
     if not revealed:
         for entry in entries:
             entry.private = None
