@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader.errors import AssignmentError, GraderError
+from grader.words import plural
 
 MIN_MUTANTS = 4
 MIN_JUDGE_POINTS = 60
@@ -152,7 +153,7 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
 
     # 4. enough mutants, enough judge
     if len(mutants) < MIN_MUTANTS:
-        result.problems.append(f"{len(mutants)} mutants in {assignment.mutants_dir}; at least {MIN_MUTANTS} needed")
+        result.problems.append(f"{plural(len(mutants), 'mutant')} in {assignment.mutants_dir}; at least {MIN_MUTANTS} needed")
     if result.judge_points < MIN_JUDGE_POINTS:
         result.problems.append(f"the judge carries {result.judge_points:g} points; at least {MIN_JUDGE_POINTS} needed")
     result.seconds = time.monotonic() - started

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from grader.words import plural
+
 if TYPE_CHECKING:
     from grader.course import Course
 
@@ -65,7 +67,7 @@ def check_tensorflow(timeout: float = TF_TIMEOUT) -> list[Check]:
     version, gpus = lines[-2], int(lines[-1])
     tf_line = Check("TensorFlow", OK, version)
     if gpus:
-        return [tf_line, Check("GPU", OK, f"{gpus} GPU(s) visible to TensorFlow")]
+        return [tf_line, Check("GPU", OK, f"{plural(gpus, 'GPU')} visible to TensorFlow")]
     hidden = " (CUDA_VISIBLE_DEVICES hides them)" if os.environ.get("CUDA_VISIBLE_DEVICES") == "" else ""
     return [tf_line, Check("GPU", WARN, f"none visible{hidden}; models train on the CPU (fine for the course's small models)",
                            "for GPUs: pip install 'tensorflow[and-cuda]' and the NVIDIA driver")]

@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from grader.errors import GraderError
+from grader.student_id import check_student_id
 
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
 COLUMNS = {
     "id": ("id", "student_id", "student", "login"),
     "name": ("name", "full_name"),
@@ -105,9 +105,7 @@ def parse_roster(data: bytes, *, filename: str = "roster.csv") -> list[RosterEnt
 
 def _entry(value: dict[str, str], row: int, filename: str, seen: dict[str, int]) -> RosterEntry:
     student_id = value["id"]
-    if not STUDENT_ID.match(student_id):
-        raise RosterError(f"Row {row} of {filename}: student id {student_id!r} is not usable; use letters, digits, "
-                          "'.', '_', '@' or '-' (no spaces), starting with a letter or digit.")
+    check_student_id(student_id, source=f"row {row} of {filename}", error=RosterError)
     if student_id in seen:
         raise RosterError(f"Row {row} of {filename}: student id {student_id!r} is listed again "
                           f"(first in row {seen[student_id]}).")

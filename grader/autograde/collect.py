@@ -19,15 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 
 from grader.errors import SubmissionError
-
-STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$")
+from grader.student_id import check_student_id
 
 
 @dataclass
@@ -99,9 +97,7 @@ def collect(course, source: str | os.PathLike, *, assignments: list[str] | None 
         if parsed is None:
             continue
         student, assignment = parsed
-        if not STUDENT_ID.match(student):
-            raise SubmissionError(f"'{student}' (from {'/'.join(parts)}) is not a usable student id: "
-                                  "use letters, digits, '.', '_', '@' or '-'.")
+        check_student_id(student, source="/".join(parts), error=SubmissionError)
         try:
             timestamp = parse_timestamp(stamp_text) if stamp_text else when
         except (ValueError, OverflowError):

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from grader.cli import get_course, main
+from grader.cli.output import Column, Report, output_options
 from grader.errors import AssignmentError, CourseNotFound
 
 
@@ -29,19 +28,40 @@ def release(ctx: click.Context, names: tuple[str, ...], all_: bool) -> None:
             click.echo(f"released {item.target.name}: {item.path}")
 
 
+def _losing(record: dict) -> int:
+    return sum(1 for points in record["mutants"].values() if points < record["judge_points"])
+
+
+CHECK_COLUMNS = [
+    Column("name", header="assignment"),
+    Column("passed", header="result", text=lambda r: "pass" if r["passed"] else "FAIL"),
+    Column("solution_points", header="solution", text=lambda r: f"{r['solution_points']:g}/{r['judge_points']:g}"),
+    Column("stub_points", header="released"),
+    Column("mutants_losing_points", value=_losing, header="mutants",
+           text=lambda r: f"{_losing(r)}/{len(r['mutants'])} lose points"),
+    Column("mutant_count", value=lambda r: len(r["mutants"]), table=False),
+    Column("points", header="tests+manual+judge", csv=False,
+           text=lambda r: f"{r['notebook_points']:g}+{r['manual_points']:g}+{r['judge_points']:g}"),
+    Column("notebook_points", table=False),
+    Column("manual_points", table=False),
+    Column("judge_points", table=False),
+    Column("seconds", text=lambda r: f"{r['seconds']:.0f}", justify="right"),
+    Column("problems", table=False),
+]
+
+
 @main.command()
 @click.argument("names", nargs=-1)
 @click.option("--all", "all_", is_flag=True, help="Check every assignment (the default when none is named).")
 @click.option("--full-budget", is_flag=True, help="Train with the real budgets and data instead of the small test mode.")
 @click.option("--thorough", is_flag=True,
               help="Run every check of every mutant (default: a mutant's run stops at its first lost check).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@output_options
 @click.pass_context
-def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: bool, thorough: bool,
-          as_json: bool) -> None:
+def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: bool, thorough: bool, output) -> None:
     """Authoring check: solution scores 100 %, released notebook 0, every mutant loses points.
 
-    Works in a course directory, or on the kit's own assignments/ outside one.
+    Works in a course directory, or on the kit's own assignments/ outside one. Exit status 1 when a check fails.
     """
     import os
 
@@ -55,30 +75,9 @@ def check(ctx: click.Context, names: tuple[str, ...], all_: bool, full_budget: b
             raise
         course = None
     results = check_assignments(course, list(names), test_mode=not full_budget, all_=all_, thorough=thorough)
-    if as_json:
-        click.echo(json.dumps([r.to_dict() for r in results], indent=2))
-    else:
-        _print_table(results)
-    if not all(r.passed for r in results):
+    passed = all(r.passed for r in results)
+    output.emit(Report([r.to_dict() for r in results], CHECK_COLUMNS, about={"passed": passed},
+                       heading="grader check",
+                       notes=[f"{r.name}: {problem}" for r in results for problem in r.problems]))
+    if not passed:
         ctx.exit(1)
-
-
-def _print_table(results) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title="grader check")
-    for column in ("assignment", "result", "solution", "released", "mutants", "tests+manual+judge", "seconds"):
-        table.add_column(column)
-    for r in results:
-        mutants = f"{sum(1 for p in r.mutants.values() if p < r.judge_points)}/{len(r.mutants)} lose points"
-        table.add_row(
-            r.name, "[green]pass[/green]" if r.passed else "[red]FAIL[/red]",
-            f"{r.solution_points:g}/{r.judge_points:g}", "-" if r.stub_points is None else f"{r.stub_points:g}",
-            mutants, f"{r.notebook_points:g}+{r.manual_points:g}+{r.judge_points:g}", f"{r.seconds:.0f}",
-        )
-    console = Console(width=120)
-    console.print(table)
-    for r in results:
-        for problem in r.problems:
-            click.echo(f"{r.name}: {problem}")

@@ -1,4 +1,4 @@
-"""Competition commands: team, submit, select, reveal, audit, leaderboard.
+"""Competition commands: submit, submissions, select, reveal, audit, leaderboard (teams: :mod:`grader.cli.teams`).
 
 ``grader release COMPETITION`` and ``grader score COMPETITION`` live with the
 assignment and scoring commands; they call :func:`grader.competitions.kits.release_kit`
@@ -8,11 +8,14 @@ and :func:`grader.competitions.submit.score_pending`.
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
 from grader.cli import get_course, main
-from grader.errors import SubmissionError
+from grader.cli.output import Column, Report, output_options
+from grader.errors import CompetitionError, SubmissionError
+from grader.words import plural
 
 
 def _open(ctx: click.Context, competition: str):
@@ -23,69 +26,27 @@ def _open(ctx: click.Context, competition: str):
     return course, Store.open(course), load_competition(course, competition)
 
 
-@main.group()
-def team() -> None:
-    """Teams of a competition and their members."""
+def iso_time(cfg, when) -> str:
+    """``when`` in the competition's time zone, ISO 8601 with its offset (what reports print)."""
+    from zoneinfo import ZoneInfo
+
+    return when.astimezone(ZoneInfo(cfg.timezone)).isoformat()
 
 
-@team.command("add")
-@click.argument("name")
-@click.option("--member", "members", multiple=True, metavar="STUDENT", help="Student id (repeat for each member).")
-@click.option("--competition", required=True, help="Competition the team enters.")
-@click.option("--benchmark", is_flag=True, help="A benchmark entry: listed and marked, never ranked.")
-@click.pass_context
-def team_add(ctx: click.Context, name: str, members: tuple[str, ...], competition: str, benchmark: bool) -> None:
-    """Create team NAME (or add members to it)."""
-    from grader.competitions.teams import add_team
-
-    _course, store, cfg = _open(ctx, competition)
-    info = add_team(store, cfg, name=name, members=list(members), benchmark=benchmark)
-    kind = "benchmark team" if info.is_benchmark else "team"
-    click.echo(f"{kind.capitalize()} '{info.name}' in {cfg.name}: {', '.join(info.members) or 'no members'}")
+def _minute(iso: str | None) -> str:
+    """``2026-11-20T12:00:00+09:00`` as a table shows it: ``2026-11-20 12:00``."""
+    return "-" if iso is None else iso[:16].replace("T", " ")
 
 
-@team.command("remove")
-@click.argument("name")
-@click.option("--competition", required=True, help="Competition of the team.")
-@click.option("--member", "members", multiple=True, metavar="STUDENT", help="Remove only these members.")
-@click.pass_context
-def team_remove(ctx: click.Context, name: str, competition: str, members: tuple[str, ...]) -> None:
-    """Remove team NAME (one that never submitted), or some of its members."""
-    from grader.competitions.teams import remove_team
-
-    _course, store, cfg = _open(ctx, competition)
-    remove_team(store, cfg, name=name, members=list(members))
-    what = f"{', '.join(members)} from team '{name}'" if members else f"team '{name}'"
-    click.echo(f"Removed {what} in {cfg.name}.")
-
-
-@team.command("list")
-@click.option("--competition", required=True, help="Competition whose teams to list.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@click.pass_context
-def team_list(ctx: click.Context, competition: str, as_json: bool) -> None:
-    """List the teams of a competition."""
-    from dataclasses import asdict
-
-    from grader.competitions.teams import list_teams
-
-    _course, store, cfg = _open(ctx, competition)
-    teams = list_teams(store, cfg)
-    if as_json:
-        click.echo(json.dumps([asdict(t) for t in teams], indent=2))
-        return
-    if not teams:
-        click.echo(f"No teams in {cfg.name}. Add one with 'grader team add NAME --member S --competition {cfg.name}'.")
-    for info in teams:
-        mark = " [benchmark]" if info.is_benchmark else ""
-        click.echo(f"{info.name}{mark}: {', '.join(info.members) or '-'} ({info.submissions} submissions)")
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:.5f}"
 
 
 @main.command()
 @click.argument("competition")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--team", "team_name", required=True, help="Team that submits.")
-@click.option("--message", help="A note shown with the submission.")
+@click.option("-m", "--message", help="A note shown with the submission (as Kaggle's -m).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 def submit(ctx: click.Context, competition: str, file: str, team_name: str, message: str | None, as_json: bool) -> None:
@@ -121,13 +82,83 @@ def submit(ctx: click.Context, competition: str, file: str, team_name: str, mess
         click.echo(f"Submission {row.id} recorded{late}; 'grader score {cfg.name}' will score it.")
 
 
+def submission_views(store, cfg, team: str | None) -> list[dict]:
+    """One team's submissions (every team's when ``team`` is None), oldest first, as an instructor sees them.
+
+    Private scores only where :func:`grader.competitions.leaderboard.team_submissions` shows them.
+    The fields are those of the class server's ``SubmissionView``.
+    """
+    from sqlalchemy import select
+
+    from grader.competitions.leaderboard import team_submissions
+    from grader.competitions.teams import list_teams
+    from grader.store import Submission
+
+    names = [team] if team is not None else [t.name for t in list_teams(store, cfg)]
+    entries = [(name, entry) for name in names for entry in team_submissions(store, cfg, name)]
+    with store.read() as session:
+        files = dict(session.execute(select(Submission.id, Submission.original_name).where(
+            Submission.id.in_([entry.submission_id for _name, entry in entries] or [-1]))).all())
+    views = [{"id": e.submission_id, "team": name, "submitted_at": e.submitted_at, "file": files.get(e.submission_id),
+              "message": e.message, "status": e.status, "error": e.error, "is_late": e.is_late,
+              "selected": e.selected, "public_score": e.public, "private_score": e.private} for name, e in entries]
+    return sorted(views, key=lambda v: (v["submitted_at"], v["id"]))
+
+
+def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bool) -> Report:
+    """Submissions (:func:`submission_views`) as a report; the private column once the board is revealed."""
+    rows = [{"id": v["id"], "team": v["team"], "submitted_at": iso_time(cfg, v["submitted_at"]), "status": v["status"],
+             "late": v["is_late"], "public_score": v["public_score"],
+             "private_score": v["private_score"], "selected": v["selected"],
+             "file": v["file"], "message": v["message"] or None, "error": v["error"]} for v in views]
+    columns = [
+        Column("id", justify="right"),
+        Column("submitted_at", header="time", text=lambda r: _minute(r["submitted_at"])),
+        Column("team", table=team is None),
+        Column("status", text=lambda r: r["status"] + (" (late)" if r["late"] else "")),
+        Column("late", table=False),
+        Column("public_score", header="public", text=lambda r: _score(r["public_score"]), justify="right"),
+        Column("private_score", header="private", text=lambda r: _score(r["private_score"]), justify="right",
+               table=revealed),
+        Column("selected", text=lambda r: "yes" if r["selected"] else ""),
+        Column("file", text=lambda r: r["file"] or ""),
+        Column("message", text=lambda r: r["message"] or ""),
+        Column("error", text=lambda r: r["error"] or ""),
+    ]
+    whose = f"team '{team}'" if team is not None else "every team"
+    notes = [f"Choose the final submissions with 'grader select {cfg.name} ID... --team TEAM'."]
+    if not revealed:
+        notes.insert(0, f"Private scores stay hidden until the deadline ({iso_time(cfg, cfg.deadline)}) "
+                        f"or 'grader reveal {cfg.name}'.")
+    return Report(
+        rows, columns, about={"competition": cfg.name, "team": team, "metric": cfg.metric,
+                              "timezone": cfg.timezone, "revealed": revealed},
+        heading=f"{cfg.title}: {plural(len(rows), 'submission')} of {whose} ({cfg.metric}; times in {cfg.timezone})",
+        notes=notes,
+        empty=f"No submissions from {whose} in {cfg.name} yet.")
+
+
+@main.command()
+@click.argument("competition")
+@click.option("--team", "team_name", help="Only this team's submissions (default: every team's).")
+@output_options
+@click.pass_context
+def submissions(ctx: click.Context, competition: str, team_name: str | None, output) -> None:
+    """List submissions with their ids, time, status, public score and selection (the ids 'grader select' takes)."""
+    from grader.competitions.leaderboard import is_revealed
+
+    _course, store, cfg = _open(ctx, competition)
+    revealed = is_revealed(store, cfg)
+    output.emit(submissions_report(cfg, submission_views(store, cfg, team_name), team=team_name, revealed=revealed))
+
+
 @main.command("select")
 @click.argument("competition")
 @click.argument("ids", nargs=-1, type=int)
 @click.option("--team", "team_name", required=True, help="Team whose final selection this is.")
 @click.pass_context
 def select_cmd(ctx: click.Context, competition: str, ids: tuple[int, ...], team_name: str) -> None:
-    """Choose the submissions (IDS) that count for the private leaderboard."""
+    """Choose the submissions (IDS, from 'grader submissions') that count for the private leaderboard."""
     from grader.competitions.leaderboard import select_submissions
 
     _course, store, cfg = _open(ctx, competition)
@@ -135,57 +166,93 @@ def select_cmd(ctx: click.Context, competition: str, ids: tuple[int, ...], team_
     click.echo(f"Team '{team_name}' selected {', '.join(map(str, chosen))} for the private leaderboard of {cfg.name}.")
 
 
+def _stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin is not None and sys.stdin.isatty()
+    except ValueError:  # a closed stdin
+        return False
+
+
 @main.command()
 @click.argument("competition")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.pass_context
-def reveal(ctx: click.Context, competition: str) -> None:
-    """Show the private leaderboard now, before the deadline."""
+def reveal(ctx: click.Context, competition: str, yes: bool) -> None:
+    """Show the private leaderboard now, before the deadline. Asks first: it cannot be hidden again."""
+    from grader.competitions.leaderboard import is_revealed
     from grader.competitions.leaderboard import reveal as reveal_board
 
     _course, store, cfg = _open(ctx, competition)
+    if not yes and not is_revealed(store, cfg):
+        if not _stdin_is_terminal():
+            raise CompetitionError(f"Revealing the private leaderboard of {cfg.name} cannot be undone and there is "
+                                   "no terminal to ask for confirmation. Pass --yes to reveal it now.")
+        if not click.confirm(f"Reveal the private leaderboard of {cfg.name} now? It cannot be hidden again."):
+            click.echo(f"Not revealed: the private leaderboard of {cfg.name} stays hidden.")
+            return
     when = reveal_board(store, cfg)
-    click.echo(f"The private leaderboard of {cfg.name} is visible (revealed {when.isoformat()}).")
+    click.echo(f"The private leaderboard of {cfg.name} is visible (revealed {iso_time(cfg, when)}).")
+
+
+AUDIT_COLUMNS = [
+    Column("reason"),
+    Column("team_a"), Column("submission_a", header="#", justify="right"),
+    Column("team_b"), Column("submission_b", header="#", justify="right"),
+    Column("agreement", text=lambda r: f"{r['agreement']:.1%}", justify="right"),
+]
 
 
 @main.command()
 @click.argument("competition")
-@click.option("--threshold", default=0.99, show_default=True, help="Share of equal predictions that flags a pair.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--threshold", default=0.99, show_default=True, type=click.FloatRange(0, 1),
+              help="Share of equal predictions that flags a pair.")
+@output_options
 @click.pass_context
-def audit(ctx: click.Context, competition: str, threshold: float, as_json: bool) -> None:
+def audit(ctx: click.Context, competition: str, threshold: float, output) -> None:
     """Flag identical or near-identical prediction files from different teams."""
     from dataclasses import asdict
 
     from grader.competitions.audit import audit as run_audit
 
     course, store, cfg = _open(ctx, competition)
-    flags = run_audit(course, store, cfg, threshold=threshold)
-    if as_json:
-        click.echo(json.dumps([asdict(f) for f in flags], indent=2))
-        return
-    if not flags:
-        click.echo(f"No identical or near-identical submissions from different teams in {cfg.name}.")
-    for flag in flags:
-        click.echo(f"{flag.reason}: '{flag.team_a}' #{flag.submission_a} and '{flag.team_b}' #{flag.submission_b} "
-                   f"({flag.agreement:.1%} of predictions equal)")
+    rows = [asdict(flag) for flag in run_audit(course, store, cfg, threshold=threshold)]
+    output.emit(Report(
+        rows, AUDIT_COLUMNS, about={"competition": cfg.name, "threshold": threshold},
+        heading=f"{plural(len(rows), 'flagged pair')} in {cfg.name} (threshold {threshold:.0%})",
+        empty=f"No identical or near-identical submissions from different teams in {cfg.name}."))
+
+
+def leaderboard_report(cfg, rows, *, private: bool) -> Report:
+    """Leaderboard rows (best first) as a report; Δ is the public rank minus the private rank."""
+    records = [{"rank": r.rank, "delta": r.delta, "team": r.team, "members": list(r.members), "score": r.score,
+                "entries": r.entries, "last_submission_at": iso_time(cfg, r.last_submission_at),
+                "benchmark": r.is_benchmark, "submission_id": r.submission_id} for r in rows]
+    columns = [
+        Column("rank", header="#", justify="right"),
+        Column("delta", header="Δ", justify="right", table=private,
+               text=lambda r: "" if r["delta"] is None else f"{r['delta']:+d}" if r["delta"] else "0"),
+        Column("team", text=lambda r: r["team"] + (" [benchmark]" if r["benchmark"] else "")),
+        Column("members"),
+        Column("score", text=lambda r: _score(r["score"]), justify="right"),
+        Column("entries", justify="right"),
+        Column("last_submission_at", header="last", text=lambda r: _minute(r["last_submission_at"])),
+        Column("benchmark", table=False),
+        Column("submission_id", table=False),
+    ]
+    board = "private" if private else "public"
+    return Report(records, columns, about={"competition": cfg.name, "metric": cfg.metric, "board": board},
+                  heading=f"{cfg.title} — {board} leaderboard ({cfg.metric})",
+                  empty=f"No team has a scored submission in {cfg.name} yet.")
 
 
 @main.command()
 @click.argument("competition")
 @click.option("--private", is_flag=True, help="The private leaderboard (after the deadline or 'grader reveal').")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@output_options
 @click.pass_context
-def leaderboard(ctx: click.Context, competition: str, private: bool, fmt: str) -> None:
+def leaderboard(ctx: click.Context, competition: str, private: bool, output) -> None:
     """Print the public (or private) leaderboard."""
-    from grader.competitions import export
     from grader.competitions.leaderboard import leaderboard as board
 
     _course, store, cfg = _open(ctx, competition)
-    rows = board(store, cfg, private=private)
-    if fmt == "json":
-        click.echo(export.to_json(rows, competition=cfg.name, metric=cfg.metric, private=private))
-    elif fmt == "csv":
-        click.echo(export.to_csv(rows), nl=False)
-    else:
-        click.echo(f"{cfg.title} — {'private' if private else 'public'} leaderboard ({cfg.metric})")
-        click.echo(export.to_table(rows, private=private))
+    output.emit(leaderboard_report(cfg, board(store, cfg, private=private), private=private))

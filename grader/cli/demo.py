@@ -17,6 +17,7 @@ def demo(directory: str, quick: bool, workers: int | None) -> None:
 
     A DIRECTORY that holds an earlier demo is replaced; any other non-empty one is refused.
     """
+    from grader.cli.output import make_console
     from grader.demo import run_demo
 
-    run_demo(directory, quick=quick, workers=workers)
+    run_demo(directory, quick=quick, workers=workers, console=make_console())

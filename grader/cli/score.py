@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 import click
 
 from grader.cli import get_course, main
+from grader.cli.output import Column, Report, make_console, output_options
+from grader.words import plural
 
 
 @main.command()
@@ -18,11 +18,10 @@ from grader.cli import get_course, main
               help="Grade on this Dask scheduler (tcp://host:8786; default: [executor] cluster, else locally).")
 @click.option("--rescore", is_flag=True, help="Grade again what was already graded (adds a new grade; keeps the old).")
 @click.option("--no-sandbox", is_flag=True, help="Run student code without bubblewrap (never for real submissions).")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON.")
+@output_options
 @click.pass_context
-def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
+def score(ctx, names, students, workers, cluster, rescore, no_sandbox, output):
     """Autograde notebooks and score pending competition files (resumable: only what is missing)."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     from grader.targets import score as run_score
@@ -38,7 +37,7 @@ def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
         if count:  # only once there is work: an error before it prints one clean line
             progress = Progress(TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                                 TextColumn("ETA"), TimeRemainingColumn(), TextColumn("{task.description}"),
-                                console=Console(stderr=True), disable=as_json, transient=False)
+                                console=make_console(stderr=True), disable=output.format != "table", transient=False)
             progress.start()
             task = progress.add_task("", total=count)
 
@@ -59,32 +58,32 @@ def score(ctx, names, students, workers, cluster, rescore, no_sandbox, as_json):
             progress.stop()
         if executor is not None:
             executor.close()
-    if as_json:
-        click.echo(json.dumps({"graded": [r.to_dict() | {"details": None} for r in summary.results],
-                               "competitions": summary.competitions}, indent=2, default=str))
-        return
-    _print_summary(summary)
+    output.emit(score_report(summary))
 
 
-def _print_summary(summary) -> None:
-    from rich.console import Console
-    from rich.table import Table
+def _points(key: str, header: str) -> Column:
+    return Column(key, header=header, text=lambda r: f"{r[key]:g}", justify="right")
 
-    console = Console()
-    if summary.results:
-        table = Table(title="Grading summary")
-        for column in ("assignment", "student", "status", "notebook", "judge", "late", "total", "max", "seconds"):
-            table.add_column(column, justify="right" if column in ("notebook", "judge", "late", "total", "max",
-                                                                    "seconds") else "left")
-        for r in sorted(summary.results, key=lambda r: (r.assignment, r.student)):
-            table.add_row(r.assignment, r.student, r.status, f"{r.notebook_points:g}", f"{r.judge_points:g}",
-                          f"{r.late_penalty:g}", f"{r.total:g}", f"{r.max_points:g}", f"{r.seconds:.1f}")
-        console.print(table)
-    for name, count in summary.competitions.items():
-        if count:
-            console.print(f"{name}: {count} competition submission(s) scored")
-    if not summary.results and not any(summary.competitions.values()):
-        console.print("Nothing to grade: every submission is already graded (use --rescore to grade again).")
+
+GRADE_COLUMNS = [
+    Column("assignment"), Column("student"), Column("status"),
+    _points("notebook_points", "notebook"), _points("judge_points", "judge"), _points("late_penalty", "late"),
+    _points("total", "total"), _points("max_points", "max"),
+    Column("seconds", text=lambda r: f"{r['seconds']:.1f}", justify="right"),
+    Column("sandboxed", table=False),
+    Column("message", table=False),
+]
+
+
+def score_report(summary) -> Report:
+    """What ``grader score`` graded (one record per submission) and how many competition files it scored."""
+    rows = [{key: value for key, value in r.to_dict().items() if key != "details"}
+            for r in sorted(summary.results, key=lambda r: (r.assignment, r.student))]
+    scored = [f"{name}: {plural(count, 'competition submission')} scored"
+              for name, count in summary.competitions.items() if count]
+    return Report(rows, GRADE_COLUMNS, about={"competitions": summary.competitions}, heading="Grading summary",
+                  notes=scored, empty="\n".join(scored) or
+                  "Nothing to grade: every submission is already graded (use --rescore to grade again).")
 
 
 @main.command()
@@ -96,7 +95,7 @@ def collect(ctx, path):
 
     collected = run_collect(get_course(ctx), path)
     new = sum(1 for c in collected if c.new)
-    click.echo(f"Collected {len(collected)} notebook(s) ({new} new) into submitted/.")
+    click.echo(f"Collected {plural(len(collected), 'notebook')} ({new} new) into submitted/.")
 
 
 @main.command()
@@ -106,10 +105,12 @@ def collect(ctx, path):
 def feedback(ctx, assignment, students):
     """Write feedback/<student>/<assignment>/feedback.html for every graded student."""
     from grader.feedback import write_feedback
+    from grader.release import resolve_names
 
     course = get_course(ctx)
+    resolve_names(course, [assignment])  # an unknown name is named as such, with the known ones
     written = write_feedback(course, assignment, students=list(students) or None)
-    click.echo(f"Wrote {len(written)} feedback file(s) under {course.path('feedback')}.")
+    click.echo(f"Wrote {plural(len(written), 'feedback file')} under {course.path('feedback')}.")
 
 
 @main.command()

@@ -7,6 +7,8 @@ import json
 import click
 
 from grader.cli import get_course, main
+from grader.cli.output import Column, Report, output_options
+from grader.words import plural
 
 
 @main.group()
@@ -24,24 +26,23 @@ def roster_import(ctx: click.Context, file: str) -> None:
 
     course = get_course(ctx)
     entries = import_roster(course, Store.open(course), file)
-    click.echo(f"Imported {len(entries)} student{'s' if len(entries) != 1 else ''} from {file}. "
+    click.echo(f"Imported {plural(len(entries), 'student')} from {file}. "
                "Next: 'grader invite' prints their sign-in links.")
 
 
 @roster.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@output_options
 @click.pass_context
-def roster_list(ctx: click.Context, as_json: bool) -> None:
+def roster_list(ctx: click.Context, output) -> None:
     """List the students of the course."""
     from grader.roster import list_roster
     from grader.store import Store
 
     entries = list_roster(Store.open(get_course(ctx)))
-    if as_json:
-        click.echo(json.dumps([e.to_dict() for e in entries], indent=2))
-        return
-    for e in entries:
-        click.echo(f"{e.id}\t{e.name}\t{e.email or ''}\t{e.display_name or ''}")
+    output.emit(Report(rows=[e.to_dict() for e in entries], heading=f"{plural(len(entries), 'student')}",
+                       empty="No students yet. Import the class with 'grader roster import FILE.csv'.",
+                       columns=[Column("id"), Column("name"), Column("email"), Column("display_name"),
+                                Column("lms_id")]))
 
 
 @main.command()

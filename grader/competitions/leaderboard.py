@@ -214,14 +214,16 @@ def rank_teams(cfg, teams, members, entries: list[Entry], *, private: bool) -> l
 
 def select_submissions(store, cfg, *, team: str, submission_ids: list[int], now: datetime | None = None) -> list[int]:
     """Make ``submission_ids`` the team's final selection (replacing any earlier one)."""
+    from grader.words import plural
+
     if is_revealed(store, cfg, now):
         raise SubmissionError(f"Selections for {cfg.name} are closed: the private leaderboard is out.")
     ids = list(dict.fromkeys(int(i) for i in submission_ids))
     if not ids:
-        raise SubmissionError(f"Give the ids of 1 to {cfg.final_selections} submissions to select "
-                              "(see 'grader leaderboard' or the team page for ids).")
+        raise SubmissionError(f"Give the ids of 1 to {plural(cfg.final_selections, 'submission')} to select "
+                              f"(see 'grader submissions {cfg.name} --team {team}' or the team page for ids).")
     if len(ids) > cfg.final_selections:
-        raise SubmissionError(f"{cfg.name} allows {cfg.final_selections} final selections; {len(ids)} were given.")
+        raise SubmissionError(f"{cfg.name} allows {plural(cfg.final_selections, 'final selection')}; {len(ids)} were given.")
     with store.transaction() as session:
         team_row = find_team(session, cfg, team)
         rows = {s.id: s for s in session.scalars(select(Submission).where(

@@ -8,6 +8,8 @@ from sqlalchemy import func, select
 
 from grader.errors import TeamError
 from grader.store import Competition, Membership, Student, Submission, Team
+from grader.student_id import check_student_id
+from grader.words import plural
 
 
 @dataclass
@@ -36,6 +38,8 @@ def add_team(store, cfg, *, name: str, members: list[str], benchmark: bool = Fal
         raise TeamError("A team needs a name. Pass one, e.g. 'grader team add \"Conv Crew\" --member s1'.")
     if not members and not benchmark:
         raise TeamError(f"Team '{name}' needs at least one member: add --member STUDENT_ID.")
+    for student_id in members:
+        check_student_id(student_id, source=f"a member of team '{name}'", error=TeamError)
     ensure_competition_row(store, cfg)
     with store.transaction() as session:
         team = session.scalar(select(Team).where(Team.competition == cfg.name, Team.name == name))
@@ -77,7 +81,7 @@ def remove_team(store, cfg, *, name: str, members: list[str] | None = None) -> N
             return
         count = session.scalar(select(func.count()).select_from(Submission).where(Submission.team_id == team.id))
         if count:
-            raise TeamError(f"Team '{name}' has {count} submissions and cannot be removed (results are kept). "
+            raise TeamError(f"Team '{name}' has {plural(count, 'submission')} and cannot be removed (results are kept). "
                             "Remove its members with --member instead.")
         session.delete(team)
 

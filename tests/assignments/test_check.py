@@ -1,6 +1,8 @@
 """`grader check`: every shipped assignment passes its authoring check; broken ones are caught."""
 
 import ast
+import csv
+import io
 import json
 
 import pytest
@@ -80,7 +82,9 @@ def test_check_finds_a_mutant_that_survives_and_bad_points(tiny_course):
     (folder / "assignment.toml").write_text((folder / "assignment.toml").read_text().replace("points = 100", "points = 90"))
     result = CliRunner().invoke(main, ["--course", str(tiny_course), "check", "00-tiny", "--json"])
     assert result.exit_code == 1
-    problems = json.loads(result.output)[0]["problems"]
+    report = json.loads(result.output)
+    assert report["passed"] is False and [r["name"] for r in report["rows"]] == ["00-tiny"]
+    problems = report["rows"][0]["problems"]
     assert "mutant same_as_solution keeps all 60 judge points" in problems
     assert "points do not add up: tests 30 + manual 10 + judge 60 = 100, assignment.toml says 90" in problems
 
@@ -90,3 +94,33 @@ def test_check_names_an_unknown_assignment():
     assert result.exit_code == 1
     known = ", ".join(a.name for a in shipped_assignments())
     assert result.output == f"Error: Unknown assignment '99-nope'. Known assignments: {known}.\n"
+
+
+def test_check_prints_a_table_csv_or_json_and_exits_1_on_a_problem(monkeypatch):
+    import grader.check
+    from grader.check import CheckResult
+
+    good = CheckResult("01-good", points=100, notebook_points=30, manual_points=10, judge_points=60,
+                       solution_points=60, stub_points=0, mutants={"off_by_one": 20, "wrong_axis": 60}, seconds=12.4)
+    bad = CheckResult("02-bad", problems=["mutant wrong_axis keeps all 60 judge points"], points=100,
+                      notebook_points=30, manual_points=10, judge_points=60, solution_points=60, mutants={})
+    monkeypatch.setattr(grader.check, "check_assignments", lambda *args, **kwargs: [good, bad])
+    runner = CliRunner()
+    table = runner.invoke(main, ["check", "--all"])
+    assert table.exit_code == 1
+    assert table.output.splitlines() == [
+        "grader check",
+        "assignment   result   solution   released   mutants           tests+manual+judge   seconds",
+        "─" * 90,
+        "01-good      pass     60/60      0          1/2 lose points   30+10+60                  12",
+        "02-bad       FAIL     60/60      -          0/0 lose points   30+10+60                   0",
+        "02-bad: mutant wrong_axis keeps all 60 judge points",
+    ]
+    rows = list(csv.reader(io.StringIO(runner.invoke(main, ["check", "--format", "csv"]).output)))
+    assert rows[0] == ["name", "passed", "solution_points", "stub_points", "mutants_losing_points", "mutant_count",
+                       "notebook_points", "manual_points", "judge_points", "seconds", "problems"]
+    assert rows[1] == ["01-good", "true", "60", "0", "1", "2", "30", "10", "60", "12.4", ""]
+    assert rows[2][:2] == ["02-bad", "false"] and rows[2][-1] == "mutant wrong_axis keeps all 60 judge points"
+    result = runner.invoke(main, ["check", "--json"])
+    assert result.exit_code == 1
+    assert json.loads(result.output)["passed"] is False

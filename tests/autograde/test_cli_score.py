@@ -53,8 +53,14 @@ def test_score_says_a_known_assignment_is_not_released(course):
 
 
 def test_feedback_before_grading_is_one_line(course):
-    result = invoke(course, "feedback", "never-graded")
-    assert result.output == "Error: No grades for 'never-graded' yet. Run 'grader score never-graded' first.\n"
+    result = invoke(course, "feedback", ASSIGNMENT, "--student", "nobody")
+    assert (result.exit_code, result.output) == (
+        1, f"Error: No grades for '{ASSIGNMENT}' yet. Run 'grader score {ASSIGNMENT}' first.\n")
+
+
+def test_feedback_names_an_unknown_assignment(course):
+    result = invoke(course, "feedback", "nope")
+    assert (result.exit_code, result.output) == (1, f"Error: Unknown assignment 'nope'. Known assignments: {ASSIGNMENT}.\n")
 
 
 def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
@@ -64,7 +70,7 @@ def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
     (folder / "mine.ipynb").write_text(notebook)
     (folder / "timestamp.txt").write_text("2026-11-30 08:00:00.000000 UTC")
     result = invoke(course, "collect", str(tmp_path / "incoming"))
-    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
     assert course.path("submitted", "frank", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").read_text() == notebook
     assert course.path("submitted", "frank", ASSIGNMENT, "timestamp.txt").read_text().startswith("2026-11-30 08:00:00")
 
@@ -73,10 +79,10 @@ def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
         zf.writestr(f"grace_12345_67890_{ASSIGNMENT}.ipynb", notebook)
         zf.writestr("readme.txt", "not a notebook")
     result = invoke(course, "collect", str(archive))
-    assert result.output == "Collected 1 notebook(s) (1 new) into submitted/.\n", result.output
+    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
     assert course.path("submitted", "grace", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").is_file()
     again = invoke(course, "collect", str(archive))
-    assert again.output == "Collected 1 notebook(s) (0 new) into submitted/.\n"
+    assert again.output == "Collected 1 notebook (0 new) into submitted/.\n"
 
     from grader.store import Store
     from grader.store.models import Submission

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import click
+import pytest
 from click.testing import CliRunner
 
 from grader.cli import main
@@ -18,9 +20,84 @@ def _commands(group: click.Group, prefix=()):
             yield from _commands(command, (*prefix, name))
 
 
-def test_every_command_has_help_text():
-    missing = [" ".join(path) for path, command in _commands(main) if not (command.help or "").strip()]
+def test_every_command_and_group_has_help_text():
+    commands = list(_commands(main))
+    assert {("team",), ("team", "list"), ("data",), ("data", "show"), ("submissions",)} <= {p for p, _ in commands}
+    missing = [" ".join(path) for path, command in commands if not (command.help or "").strip()]
     assert missing == []
+
+
+def test_every_option_has_help_text():
+    missing = [f"{' '.join(path)} {param.opts[0]}" for path, command in [((), main), *_commands(main)]
+               for param in command.params
+               if isinstance(param, click.Option) and not param.hidden and not (param.help or "").strip()]
+    assert missing == []
+
+
+def test_docs_cli_md_is_generated_from_the_help_and_up_to_date():
+    from grader.cli.reference import render
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
+    assert docs.read_text(encoding="utf-8") == render(), \
+        "docs/cli.md is out of date: run 'python -m grader.cli.reference > docs/cli.md'"
+    for path, command in _commands(main):
+        if not command.hidden:
+            assert f"### `grader {' '.join(path)}`" in docs.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def bare_course(tmp_path):
+    """A course with no assignments and no competitions: every name is unknown in it."""
+    from grader.course import render_config
+
+    root = tmp_path / "course"
+    root.mkdir()
+    (root / "grader.toml").write_text(render_config(), encoding="utf-8")
+    return root
+
+
+USAGE_ERRORS = [  # (arguments, what the error line says: click's wording varies a little between versions)
+    (["no-such-command"], "No such command 'no-such-command'"),
+    (["leaderboard"], "Missing argument 'COMPETITION'"),
+    (["leaderboard", "toy", "--format", "xml"], "'xml' is not one of 'table', 'csv', 'json'"),
+    (["leaderboard", "toy", "--json", "--format", "csv"],
+     "--json means --format json; it cannot go with --format csv. Give one of them."),
+    (["score", "--workers", "0"], "0 is not in the range x>=1"),
+    (["team", "add", "ant", "--member", "s1"], "Missing option '--competition'"),
+    (["data", "list", "--bogus"], "--bogus"),
+    (["select", "toy", "one", "--team", "ant"], "'one' is not a valid integer"),
+]
+
+
+@pytest.mark.parametrize(("args", "says"), USAGE_ERRORS, ids=[" ".join(a) for a, _ in USAGE_ERRORS])
+def test_a_usage_error_exits_2_with_usage_and_one_error_line(bare_course, args, says):
+    result = CliRunner().invoke(main, ["--course", str(bare_course), *args])
+    assert result.exit_code == 2, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Usage: ") and "Traceback" not in result.output
+    assert lines[-1].startswith("Error: ") and says in lines[-1]
+    assert [line for line in lines if line.startswith("Error")] == [lines[-1]]
+
+
+OTHER_ERRORS = [
+    (["leaderboard", "toy"], "Error: No competition 'toy' in {root}/competitions (known: none). "
+                             "Add a folder with a competition.toml to make one."),
+    (["submissions", "toy", "--json"], "Error: No competition 'toy' in {root}/competitions (known: none). "
+                                       "Add a folder with a competition.toml to make one."),
+    (["feedback", "nope"], "Error: Unknown assignment 'nope'. Known assignments: none."),
+    (["init", "{root}"], "Error: {root} is already a course (grader.toml exists). Choose another directory."),
+    (["data", "show", "imagenet"],
+     "Error: Unknown dataset 'imagenet'. Known datasets: mnist, fashion-mnist, cifar-10, dogs-vs-cats, shapes."),
+    (["collect", "{root}/missing"],
+     "Error: {root}/missing does not exist. Give a folder STUDENT/ASSIGNMENT/*.ipynb or an LMS zip."),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), OTHER_ERRORS, ids=[" ".join(a) for a, _ in OTHER_ERRORS])
+def test_every_other_error_exits_1_with_one_error_line(bare_course, args, line):
+    root = str(bare_course)
+    result = CliRunner().invoke(main, ["--course", root, *(a.format(root=root) for a in args)])
+    assert (result.exit_code, result.output) == (1, line.format(root=root) + "\n")
 
 
 def test_the_design_commands_exist():

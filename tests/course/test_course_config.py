@@ -36,7 +36,7 @@ def run_data_list(root):
     ("[sandbox]\nmemroy_mb = 512\n",
      "unknown key 'memroy_mb' in [sandbox]. Known keys: " + ", ".join(SCHEMA["sandbox"]) + "."),
     ("[sandboxes]\nmemory_mb = 512\n",
-     "unknown section [sandboxes]. Known sections: [course], [database], [sandbox], [executor], [data]."),
+     "unknown section [sandboxes]. Known sections: [course], [database], [sandbox], [executor], [data], [server]."),
     ('[sandbox]\nmemory_mb = "4 GB"\n', "[sandbox] memory_mb must be an integer, got str '4 GB'."),
     ("[sandbox]\nmemory_mb = true\n", "[sandbox] memory_mb must be an integer, got bool True."),
     ("[sandbox]\nenabled = 1\n", "[sandbox] enabled must be true or false, got int 1."),
@@ -82,7 +82,7 @@ def test_valid_values_are_used(tmp_path):
     root = course_with_toml(tmp_path, '[data]\nsplit_seed = 7\nshapes = "my-shapes"\n')
     result = CliRunner().invoke(main, ["--course", str(root), "data", "list", "--json"])
     assert result.exit_code == 0, result.output
-    shapes = next(d for d in json.loads(result.output)["datasets"] if d["name"] == "shapes")
+    shapes = next(d for d in json.loads(result.output)["rows"] if d["name"] == "shapes")
     assert shapes["source"] == f"drawn by cnnkit (seed 7) into {root / 'my-shapes'} on first use"
 
 

@@ -130,7 +130,7 @@ def test_grader_score_cluster_against_a_hand_started_scheduler(course, local_res
                                        "--student", "solver", "--rescore", "--json",
                                        "--cluster", hand_started_scheduler])
     assert result.exit_code == 0, result.output
-    graded = json.loads(result.output[result.output.index("{"):])["graded"]
+    graded = json.loads(result.output[result.output.index("{"):])["rows"]
     assert {g["student"]: (g["status"], g["notebook_points"], g["judge_points"], g["max_points"],
                            g["late_penalty"], g["total"]) for g in graded} == {"solver": local_results["solver"]}
     assert all(value == ("done", 1) for value in grade_counts(course).values())
