@@ -117,7 +117,7 @@ def read_plain(body: bytes, spec) -> tuple[Table, Callable[[int], bytes]] | None
 
 
 def _join_lines(body: bytes, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> bytes:
-    """The lines ``which`` (ascending) of ``body``: one slice per run of consecutive lines, or a byte mask."""
+    """The lines ``which`` (ascending) of ``body``, for pandas: joined slices, or the others made blank."""
     if len(which) == len(starts):
         return body
     breaks = np.flatnonzero(np.diff(which) != 1)
@@ -125,11 +125,15 @@ def _join_lines(body: bytes, starts: np.ndarray, ends: np.ndarray, which: np.nda
     lasts = which[np.r_[breaks, len(which) - 1]]
     if len(firsts) <= 1000:
         return b"\n".join(body[a:b] for a, b in zip(starts[firsts].tolist(), ends[lasts].tolist()))
-    buf = np.frombuffer(body, dtype=np.uint8)
-    edges = np.zeros(len(buf) + 1, dtype=np.int8)  # +1 where a kept run starts, -1 past its line end
-    edges[starts[firsts]] = 1
-    edges[np.minimum(ends[lasts] + 1, len(buf))] -= 1
-    return buf[np.cumsum(edges[:-1], dtype=np.int8).astype(bool)].tobytes()
+    # Many runs: blank the other lines out instead (pandas skips blank lines), touching only their bytes.
+    others = np.ones(len(starts), dtype=bool)
+    others[which] = False
+    others = np.flatnonzero(others)
+    lengths = ends[others] - starts[others]
+    offsets = np.cumsum(lengths) - lengths
+    blanked = np.frombuffer(body, dtype=np.uint8).copy()
+    blanked[np.repeat(starts[others] - offsets, lengths) + np.arange(int(lengths.sum()))] = columns.NEWLINE
+    return blanked.tobytes()
 
 
 def _plain_ids(text: bytes, ids: np.ndarray, n_targets: int) -> bool:
