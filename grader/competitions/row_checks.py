@@ -98,8 +98,8 @@ def read_plain(body: bytes, spec) -> tuple[Table, Callable[[int], bytes]] | None
         starts, ends = lines()
         marks = np.frombuffer(body.translate(columns.byte_table(columns.odd_bytes(allowed))), dtype=np.uint8)
         odd_rows = np.unique(np.searchsorted(ends, np.flatnonzero(marks)))
-        if (ends[odd_rows] - starts[odd_rows]).max() > columns.LINE_LIMIT:
-            return None  # for the whole-file reader to say so
+        if len(odd_rows) == len(ends) or (ends[odd_rows] - starts[odd_rows]).max() > columns.LINE_LIMIT:
+            return None  # nothing for pandas; or a line too long, for the whole-file reader to say so
         text = _join_lines(body, starts, ends, np.delete(np.arange(len(ends)), odd_rows))
     frame = _pandas(text, spec)
     if frame is None or not len(frame) or text.count(b",") != len(frame) * len(spec.target_columns):

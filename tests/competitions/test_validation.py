@@ -203,6 +203,12 @@ def test_pandas_and_numpy_readers_find_the_same_problems(monkeypatch):
     assert with_pandas.value.more == numpy_only.value.more > 500
 
 
+def test_a_small_file_with_every_row_wrong_lists_them_all():
+    with pytest.raises(SubmissionError) as err:
+        validate_submission(_digits_file(["cat"] * 30), _digits_spec(30), filename="cats.csv")
+    assert err.value.more == 10 and err.value.errors[-1].endswith("Got 'cat' in row 20.")
+
+
 def test_a_line_longer_than_the_field_limit_gets_its_own_message():
     from grader.competitions.validation import LINE_LIMIT
 
