@@ -79,30 +79,35 @@ def read_plain(body: bytes, spec) -> tuple[Table, Callable[[int], bytes]] | None
     n_odd = len(body.translate(None, allowed))
     if n_odd > MAX_ODD_BYTES or (n_odd and (b"\n\n" in body or body.startswith(b"\n"))):
         return None
-    buf = np.frombuffer(body, dtype=np.uint8)
-    line_ends = np.flatnonzero(buf == columns.NEWLINE)
-    if not body.endswith(b"\n"):
-        line_ends = np.append(line_ends, len(buf))
-    line_starts = np.r_[0, line_ends[:-1] + 1]
-    non_blank = line_ends > line_starts  # (only without odd bytes can a line be blank here)
-    line_starts, line_ends = line_starts[non_blank], line_ends[non_blank]
+    spans: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def lines() -> tuple[np.ndarray, np.ndarray]:  # found when needed: odd bytes, or a problem to show
+        if not spans:
+            ends = np.flatnonzero(np.frombuffer(body, dtype=np.uint8) == columns.NEWLINE)
+            ends = ends if body.endswith(b"\n") else np.append(ends, len(body))
+            starts = np.r_[0, ends[:-1] + 1]
+            spans.append((starts[ends > starts], ends[ends > starts]))
+        return spans[0]
 
     def line(index: int) -> bytes:
-        return body[line_starts[index]:line_ends[index]]
+        starts, ends = lines()
+        return body[starts[index]:ends[index]]
 
-    odd_rows = np.zeros(0, dtype=np.int64)
+    text, odd_rows = body, np.zeros(0, dtype=np.int64)
     if n_odd:
+        starts, ends = lines()
         marks = np.frombuffer(body.translate(columns.byte_table(columns.odd_bytes(allowed))), dtype=np.uint8)
-        odd_rows = np.unique(np.searchsorted(line_ends, np.flatnonzero(marks)))
-        if (line_ends[odd_rows] - line_starts[odd_rows]).max() > columns.LINE_LIMIT:
-            return None  # for the whole-file reader to say so
-    plain_rows = np.delete(np.arange(len(line_ends)), odd_rows)
-    text = _join_lines(body, line_starts, line_ends, plain_rows)
-    frame = _pandas(text, spec) if len(plain_rows) else None
-    commas = len(plain_rows) * len(spec.target_columns)
-    if frame is None or len(frame) != len(plain_rows) or text.count(b",") != commas:
+        odd_rows = np.unique(np.searchsorted(ends, np.flatnonzero(marks)))
+        if len(odd_rows) == len(ends) or (ends[odd_rows] - starts[odd_rows]).max() > columns.LINE_LIMIT:
+            return None  # nothing for pandas; or a line too long, for the whole-file reader to say so
+        text = _join_lines(body, starts, ends, np.delete(np.arange(len(ends)), odd_rows))
+    frame = _pandas(text, spec)
+    if frame is None or not len(frame) or text.count(b",") != len(frame) * len(spec.target_columns):
         return None  # (with as many commas as that, and none too many for pandas, every row has them all)
-    table = Table.empty(len(line_ends), spec)
+    if len(odd_rows) and len(frame) + len(odd_rows) != len(lines()[0]):
+        return None
+    table = Table.empty(len(frame) + len(odd_rows), spec)
+    plain_rows = np.delete(np.arange(len(table.ids)), odd_rows) if len(odd_rows) else slice(None)
     ids = frame.iloc[:, 0].to_numpy()
     table.ids[plain_rows], table.id_ok[plain_rows] = ids, ids >= 0
     table.values[plain_rows] = frame.iloc[:, 1:].to_numpy(dtype=table.values.dtype)
@@ -117,7 +122,7 @@ def read_plain(body: bytes, spec) -> tuple[Table, Callable[[int], bytes]] | None
 
 
 def _join_lines(body: bytes, starts: np.ndarray, ends: np.ndarray, which: np.ndarray) -> bytes:
-    """The lines ``which`` (ascending) of ``body``: one slice per run of consecutive lines, or a byte mask."""
+    """The lines ``which`` (ascending) of ``body``, for pandas: joined slices, or the others made blank."""
     if len(which) == len(starts):
         return body
     breaks = np.flatnonzero(np.diff(which) != 1)
@@ -125,11 +130,15 @@ def _join_lines(body: bytes, starts: np.ndarray, ends: np.ndarray, which: np.nda
     lasts = which[np.r_[breaks, len(which) - 1]]
     if len(firsts) <= 1000:
         return b"\n".join(body[a:b] for a, b in zip(starts[firsts].tolist(), ends[lasts].tolist()))
-    buf = np.frombuffer(body, dtype=np.uint8)
-    edges = np.zeros(len(buf) + 1, dtype=np.int8)  # +1 where a kept run starts, -1 past its line end
-    edges[starts[firsts]] = 1
-    edges[np.minimum(ends[lasts] + 1, len(buf))] -= 1
-    return buf[np.cumsum(edges[:-1], dtype=np.int8).astype(bool)].tobytes()
+    # Many runs: blank the other lines out instead (pandas skips blank lines), touching only their bytes.
+    others = np.ones(len(starts), dtype=bool)
+    others[which] = False
+    others = np.flatnonzero(others)
+    lengths = ends[others] - starts[others]
+    offsets = np.cumsum(lengths) - lengths
+    blanked = np.frombuffer(body, dtype=np.uint8).copy()
+    blanked[np.repeat(starts[others] - offsets, lengths) + np.arange(int(lengths.sum()))] = columns.NEWLINE
+    return blanked.tobytes()
 
 
 def _plain_ids(text: bytes, ids: np.ndarray, n_targets: int) -> bool:
