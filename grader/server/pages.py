@@ -244,6 +244,7 @@ def signin(request: Request, token: str = Form("")):
 
 @router.post("/signout")
 def signout(request: Request, csrf: str = Form("")):
+    caller(request)
     check_csrf(request, csrf)
     response = message_page(request, 200, "Signed out", "You are signed out on this browser. Your sign-in link "
                             "was used; ask your instructor for a new one to sign in again.")
@@ -294,7 +295,8 @@ def overview(slug: str, request: Request):
 
 
 @router.get("/competitions/{slug}")
-def overview_without_slash(slug: str):
+def overview_without_slash(slug: str, request: Request):
+    caller(request)
     return RedirectResponse(link("competition.overview", competition=slug), status_code=308)
 
 

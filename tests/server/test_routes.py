@@ -14,8 +14,16 @@ EXAMPLES = {"{slug}": "toy", "{name}": "toy", "{token}": "nope", "{path}": "site
             "{job}": "1", "{fmt}": "csv", "{competition}": "toy"}
 
 
+def flatten(routes):
+    for route in routes:
+        if hasattr(route, "original_router"):  # FastAPI keeps an included router whole (no prefixes here)
+            yield from flatten(route.original_router.routes)
+        else:
+            yield route
+
+
 def every_route(app):
-    for route in app.routes:
+    for route in flatten(app.routes):
         for method in sorted(getattr(route, "methods", None) or ()):
             if method == "HEAD":
                 continue
