@@ -70,6 +70,7 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
         "max_notebook_mb": (int, 20, "Largest notebook a student may hand in, in MB."),
         "signins_per_minute": (int, 10, "Sign-in attempts per minute from one address."),
         "uploads_per_minute": (int, 20, "Uploads (submissions, hand-ins) per minute by one student."),
+        "handins_per_day": (int, 0, "Hand-ins of one assignment per student per day; 0: no limit (the newest counts)."),
         "requests_per_minute": (int, 600, "Requests per minute by one signed-in person or one address."),
     },
 }
@@ -140,6 +141,9 @@ def _check_values(config: dict[str, dict[str, Any]], path: Path) -> None:
                 "requests_per_minute"):
         if config["server"][key] <= 0:
             raise ConfigError(f"{path}: [server] {key} must be a positive integer, got {config['server'][key]}.")
+    if config["server"]["handins_per_day"] < 0:
+        raise ConfigError(f"{path}: [server] handins_per_day must be 0 (no limit) or more, "
+                          f"got {config['server']['handins_per_day']}.")
     url = config["server"]["url"]
     if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc or url.split() != [url]):
         raise ConfigError(f"{path}: [server] url must be the server's address, like 'https://cnn.example.edu', "

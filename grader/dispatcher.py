@@ -125,11 +125,12 @@ class Dispatcher:
         key = job_key(claimed.target, claimed.owner, claimed.sha256, claimed.attempt)
         try:
             if claimed.kind == ASSIGNMENT:
-                from grader.autograde.jobs import notebook_for
                 from grader.autograde.pipeline import grade_job
+                from grader.service.assignments import notebook_for_job
 
+                notebook = notebook_for_job(self.course, self.store, claimed)
                 future = submit_job(self.executor, key, grade_job, str(self.course.root), claimed.target,
-                                    claimed.owner, notebook_for(self.course, claimed), self.sandbox,
+                                    claimed.owner, notebook, self.sandbox,
                                     self.test_mode, claimed.sha256, self._due(claimed.target))
             else:
                 from grader.competitions.code_runner import run_code_notebook

@@ -62,14 +62,6 @@ def _notebook_in(folder: Path, assignment: str) -> Path | None:
     return notebooks[0] if notebooks else None
 
 
-def notebook_for(course, claimed) -> str | None:
-    """The notebook a claimed job grades (None: the student handed in nothing)."""
-    if claimed.sha256 == NO_SUBMISSION:
-        return None
-    path = _notebook_in(course.path("submitted", claimed.owner, claimed.target), claimed.target)
-    return str(path) if path is not None else None
-
-
 def file_sha256(path: Path | None) -> str:
     if path is None:
         return NO_SUBMISSION

@@ -126,3 +126,53 @@ def read_upload(file: UploadFile, limit: int) -> bytes:
     if not data:
         raise SubmissionError("The upload is empty: choose the file to submit.")
     return data
+
+
+# ---------------------------------------------------------------- assignments
+
+
+@router.get("/api/assignments", tags=["assignments"])
+def assignments(request: Request, who: Principal = Depends(caller)) -> list[dict]:
+    from grader.service import assignments as service_assignments
+
+    state = state_of(request)
+    out = []
+    for about, latest in service_assignments.listing(state.course, state.store, who):
+        out.append({"name": about.name, "title": about.title, "points": about.points,
+                    "due": about.due_at.isoformat() if about.due_at else None, "late_rule": about.late_rule,
+                    "latest": latest.to_dict() if latest else None})
+    return out
+
+
+@router.post("/api/assignments/{name}/submissions", status_code=201, tags=["assignments"])
+def hand_in(name: str, request: Request, file: UploadFile = File(...), who: Principal = Depends(caller)) -> dict:
+    from grader.service import assignments as service_assignments
+
+    state = state_of(request)
+    check_rate(request, "upload", who.id)
+    data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000)
+    view = service_assignments.hand_in(state.course, state.store, who, name, data, filename=file.filename)
+    state.wake.set()
+    return view.to_dict()
+
+
+@router.get("/api/assignments/{name}/submissions", tags=["assignments"])
+def hand_ins(name: str, request: Request, student: str | None = None, who: Principal = Depends(caller)) -> list[dict]:
+    from grader.service import assignments as service_assignments
+
+    state = state_of(request)
+    return [v.to_dict() for v in service_assignments.hand_ins(state.course, state.store, who, name, student=student)]
+
+
+@router.get("/api/assignments/{name}/feedback", tags=["assignments"])
+def feedback(name: str, request: Request, student: str | None = None, who: Principal = Depends(caller)) -> dict:
+    from grader.feedback import feedback_context
+    from grader.service import assignments as service_assignments
+
+    state = state_of(request)
+    record, _html = service_assignments.feedback(state.course, state.store, who, name, student=student)
+    context = feedback_context(record)
+    checks = [{k: c[k] for k in ("name", "passed", "points", "max_points", "message", "seconds")}
+              for c in context["checks"]]
+    return {**record.to_dict(), "status_text": context["status_text"], "checks": checks,
+            "phases": record.details.get("phases") if isinstance(record.details.get("phases"), dict) else None}

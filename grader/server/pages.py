@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from fastapi import APIRouter, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from grader.auth import AuthError, Principal
@@ -243,7 +243,7 @@ def signin(request: Request, token: str = Form("")):
 
 
 @router.post("/signout")
-def signout(request: Request, csrf: str = Form("")):
+def signout(request: Request, _who: Principal = Depends(caller), csrf: str = Form("")):
     caller(request)
     check_csrf(request, csrf)
     response = message_page(request, 200, "Signed out", "You are signed out on this browser. Your sign-in link "
@@ -259,7 +259,7 @@ def account(request: Request):
 
 
 @router.post("/account/token")
-def account_token(request: Request, csrf: str = Form("")):
+def account_token(request: Request, _who: Principal = Depends(caller), csrf: str = Form("")):
     from grader.auth import new_api_token
 
     who = caller(request)
@@ -422,7 +422,8 @@ STATUS_TEXT = {"scored": "Scored", "invalid": "Refused: the file is not valid (i
 
 
 @router.post("/competitions/{slug}/submit")
-def submit(slug: str, request: Request, file: UploadFile, message: str = Form(""), csrf: str = Form("")):
+def submit(slug: str, request: Request, file: UploadFile = File(...), message: str = Form(""), csrf: str = Form(""),
+           _who: Principal = Depends(caller)):
     from grader.server.api import read_upload
 
     cfg, view = _competition(request, slug)
@@ -454,7 +455,7 @@ def my_submissions(slug: str, request: Request, notice: str | None = None):
 
 
 @router.post("/competitions/{slug}/selection")
-async def selection(slug: str, request: Request):
+async def selection(slug: str, request: Request, _who: Principal = Depends(caller)):
     form = await request.form()
     ids = [int(value) for value in form.getlist("ids") if str(value).isdigit()][:100]
     csrf = str(form.get("csrf") or "")
@@ -482,7 +483,7 @@ def my_team(slug: str, request: Request, notice: str | None = None, status: int 
 
 
 @router.post("/competitions/{slug}/team")
-def change_team(slug: str, request: Request, action: str = Form(""), name: str = Form(""), code: str = Form(""),
+def change_team(slug: str, request: Request, _who: Principal = Depends(caller), action: str = Form(""), name: str = Form(""), code: str = Form(""),
                 csrf: str = Form("")):
     cfg, _view = _competition(request, slug)
     state = state_of(request)
@@ -503,3 +504,197 @@ def change_team(slug: str, request: Request, action: str = Form(""), name: str =
 
         return my_team(slug, request, notice=str(exc), status=next(c for k, c in STATUS if isinstance(exc, k)))
     return my_team(slug, request, notice=done)
+
+
+# ---------------------------------------------------------------- assignments
+
+
+def _assignments():
+    from grader.service import assignments
+
+    return assignments
+
+
+@router.get("/assignments")
+def assignments_page(request: Request):
+    state = state_of(request)
+    items = _assignments().listing(state.course, state.store, caller(request))
+    return render(request, pages.Page("assignments.html.j2", {"items": items}))
+
+
+@router.get("/assignments/{name}")
+def assignment_page(name: str, request: Request, notice: str | None = None, status: int = 200):
+    state = state_of(request)
+    who = caller(request)
+    about = _assignments().info(state.course, state.store, name)
+    rows = _assignments().hand_ins(state.course, state.store, who, name) if not who.is_instructor else []
+    return render(request, pages.Page("assignment.html.j2", {"a": about, "rows": rows}), notice=notice,
+                  status=status)
+
+
+@router.post("/assignments/{name}/handin")
+def hand_in(name: str, request: Request, file: UploadFile = File(...), csrf: str = Form(""),
+            _who: Principal = Depends(caller)):
+    from grader.server.api import read_upload
+
+    state = state_of(request)
+    who = caller(request)
+    check_csrf(request, csrf)
+    check_rate(request, "upload", who.id)
+    try:
+        data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000)
+        view = _assignments().hand_in(state.course, state.store, who, name, data, filename=file.filename)
+    except (SubmissionError, GraderError) as exc:
+        if isinstance(exc, NotFound):
+            raise
+        from grader.server.app import STATUS
+
+        return assignment_page(name, request, notice=f"Not handed in: {exc}",
+                               status=next(c for k, c in STATUS if isinstance(exc, k)))
+    state.wake.set()
+    where = f", number {view.place} in the queue" if view.place else ""
+    return assignment_page(name, request, notice=f"Handed in ({view.file}): it is {view.status}{where}. This page "
+                                                 "shows its grade when it is ready.")
+
+
+@router.get("/assignments/{name}/download")
+def assignment_download(name: str, request: Request):
+    state = state_of(request)
+    caller(request)
+    about = _assignments().info(state.course, state.store, name)
+    return _file(state.course.path("release"), about.zip_name, download=True)
+
+
+@router.get("/assignments/{name}/feedback")
+def assignment_feedback(name: str, request: Request, student: str | None = None):
+    state = state_of(request)
+    who = caller(request)
+    _record, html = _assignments().feedback(state.course, state.store, who, name,
+                                            student=student if who.is_instructor else None)
+    return HTMLResponse(html)
+
+
+# ---------------------------------------------------------------- the instructor's pages
+
+
+def instructor(request: Request) -> Principal:
+    who = caller(request)
+    if not who.is_instructor:
+        raise PermissionDenied("Only an instructor may open this page.")
+    return who
+
+
+EXPORTS = [("csv", "Grades as CSV (nbgrader's columns and cnnkit's)")]
+
+
+@router.get("/instructor")
+def instructor_page(request: Request):
+    from grader import queue
+
+    state = state_of(request)
+    who = instructor(request)
+    summaries = []
+    for about, _ in _assignments().listing(state.course, state.store, who):
+        rows = _assignments().class_status(state.course, state.store, about.name)
+        statuses = [r["status"] for r in rows if r["status"] != "not handed in"]
+        summaries.append({"name": about.name, "title": about.title, "due_at": about.due_at,
+                          "handed_in": len(statuses), "graded": sum(r["total"] is not None for r in rows),
+                          "waiting": sum(s in ("queued", "running") for s in statuses),
+                          "failed": sum(s == "failed" for s in statuses)})
+    competitions = [VIEWS.view(state, service.get(state.course, who, name))
+                    for name in service.competition_names(state.course, who)]
+    counts = sorted(queue.counts(state.store).items())
+    return render(request, pages.Page("instructor.html.j2", {"assignments": summaries, "competitions": competitions,
+                                                             "queue_counts": counts, "exports": EXPORTS}))
+
+
+@router.get("/instructor/assignments/{name}")
+def instructor_assignment(name: str, request: Request):
+    state = state_of(request)
+    instructor(request)
+    about = _assignments().info(state.course, state.store, name)
+    rows = _assignments().class_status(state.course, state.store, name)
+    return render(request, pages.Page("instructor_assignment.html.j2", {"a": about, "rows": rows}))
+
+
+@router.get("/instructor/queue")
+def queue_page(request: Request, notice: str | None = None):
+    from grader.roster import display_name
+    from grader.store import GradingJob, Student, Team
+
+    state = state_of(request)
+    instructor(request)
+    from sqlalchemy import case, select
+
+    order = case((GradingJob.status == "running", 0), (GradingJob.status == "queued", 1),
+                 (GradingJob.status == "failed", 2), else_=3)
+    with state.store.read() as session:
+        jobs = session.scalars(select(GradingJob).order_by(order, GradingJob.id.desc()).limit(300)).all()
+        names = {s.id: display_name(s) for s in session.scalars(select(Student))}
+        teams = {str(t.id): t.name for t in session.scalars(select(Team))}
+    rows = [{"id": j.id, "kind": j.kind, "target": j.target, "status": j.status, "verdict": j.verdict,
+             "error": j.error, "created_at": _utc(j.created_at), "infra_failures": j.infra_failures,
+             "owner_name": (teams.get(j.owner, j.owner) if j.kind == "competition" else
+                            f"{names.get(j.owner, j.owner)} ({j.owner})")} for j in jobs]
+    return render(request, pages.Page("queue.html.j2", {"jobs": rows}), notice=notice)
+
+
+@router.post("/instructor/queue/{job_id}")
+def queue_action(job_id: int, request: Request, _who: Principal = Depends(caller), action: str = Form(""), csrf: str = Form("")):
+    from grader import queue
+
+    state = state_of(request)
+    instructor(request)
+    check_csrf(request, csrf)
+    if action == "cancel":
+        done = queue.cancel(state.store, job_id)
+        notice = f"Job {job_id} cancelled." if done else f"Job {job_id} was not waiting or running; nothing changed."
+    elif action == "regrade":
+        new = queue.regrade(state.store, job_id)
+        notice = f"Job {job_id} is queued again as job {new.id}." if new else \
+            f"Job {job_id} is still waiting or running; cancel it first."
+        state.wake.set()
+    else:
+        raise SubmissionError("Choose to cancel a job or to grade it again.")
+    return queue_page(request, notice=notice)
+
+
+@router.get("/instructor/competitions/{slug}/reveal")
+def reveal_page(slug: str, request: Request):
+    instructor(request)
+    _cfg, view = _competition(request, slug)
+    return render(request, pages.Page("reveal.html.j2", {"c": view}))
+
+
+@router.post("/instructor/competitions/{slug}/reveal")
+def reveal(slug: str, request: Request, _who: Principal = Depends(caller), confirm: str = Form(""), csrf: str = Form("")):
+    from grader.competitions.leaderboard import reveal as reveal_board
+
+    state = state_of(request)
+    instructor(request)
+    check_csrf(request, csrf)
+    cfg, _view = _competition(request, slug)
+    if confirm != "yes":
+        raise SubmissionError("Tick 'Yes, reveal it now' to reveal the private leaderboard.")
+    reveal_board(state.store, cfg)
+    return RedirectResponse(link("competition.private", competition=slug), status_code=303)
+
+
+@router.get("/instructor/export/{fmt}")
+def export(fmt: str, request: Request):
+    from grader.export import export_csv
+
+    state = state_of(request)
+    instructor(request)
+    if fmt not in dict(EXPORTS):
+        raise NotFound(f"There is no export '{fmt}'.")
+    text = export_csv(state.course)
+    name = f"{state.course.get('course', 'id')}-grades.csv"
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _utc(moment):
+    from grader.competitions.rules import as_utc
+
+    return as_utc(moment)
