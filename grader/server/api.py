@@ -117,12 +117,15 @@ def selection(name: str, body: Selection, request: Request, who: Principal = Dep
     return {"selected": service.select_final(state.course, state.store, who, name, body.ids)}
 
 
-def read_upload(file: UploadFile, limit: int) -> bytes:
+NOTEBOOK_ADVICE = "Clear the outputs (Kernel > Restart & Clear Output), save it and hand it in again."
+CSV_ADVICE = "gzip-compress it (.csv.gz) or submit a smaller file."
+
+
+def read_upload(file: UploadFile, limit: int, advice: str = CSV_ADVICE) -> bytes:
     """The uploaded bytes, refused (413) past ``limit`` without keeping them; an empty upload is a 400."""
     data = file.file.read(limit + 1)
     if len(data) > limit:
-        raise TooLarge(f"The file is larger than {limit / 1e6:g} MB, the limit here; nothing was stored. "
-                       "gzip-compress it (.csv.gz) or submit a smaller file.")
+        raise TooLarge(f"The file is larger than {limit / 1e6:g} MB, the limit here; nothing was stored. {advice}")
     if not data:
         raise SubmissionError("The upload is empty: choose the file to submit.")
     return data
@@ -150,7 +153,7 @@ def hand_in(name: str, request: Request, file: UploadFile = File(...), who: Prin
 
     state = state_of(request)
     check_rate(request, "upload", who.id)
-    data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000)
+    data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000, NOTEBOOK_ADVICE)
     view = service_assignments.hand_in(state.course, state.store, who, name, data, filename=file.filename)
     state.wake.set()
     return view.to_dict()

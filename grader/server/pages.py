@@ -535,14 +535,14 @@ def assignment_page(name: str, request: Request, notice: str | None = None, stat
 @router.post("/assignments/{name}/handin")
 def hand_in(name: str, request: Request, file: UploadFile = File(...), csrf: str = Form(""),
             _who: Principal = Depends(caller)):
-    from grader.server.api import read_upload
+    from grader.server.api import NOTEBOOK_ADVICE, read_upload
 
     state = state_of(request)
     who = caller(request)
     check_csrf(request, csrf)
     check_rate(request, "upload", who.id)
     try:
-        data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000)
+        data = read_upload(file, int(state.setting("max_notebook_mb")) * 1_000_000, NOTEBOOK_ADVICE)
         view = _assignments().hand_in(state.course, state.store, who, name, data, filename=file.filename)
     except (SubmissionError, GraderError) as exc:
         if isinstance(exc, NotFound):
