@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 
-from conftest import csrf_of
+from server_fixtures import csrf_of
 
 
 def post_file(client, data: bytes, name: str = "submission.csv", message: str = "", competition: str = "toy"):

@@ -60,7 +60,7 @@ def test_every_url_of_every_page_comes_from_the_link_callable(revealed_site):
              pages.team_page(view, team_id)]
     for page in every:
         html = pages.render(page, site=site, link=server_link, extra_tabs=extra)
-        urls = every_url(html)
+        urls = [url for url in every_url(html) if url != "data:,"]  # the empty favicon: no request at all
         assert urls and all(url.startswith("/app/") or url.startswith("https://keras.io") for url in urls), \
             (page.template, [u for u in urls if not u.startswith("/app/")])
         assert "Built " not in html  # a live page says nothing about a build
