@@ -26,10 +26,10 @@ def test_free_models_lets_a_worker_build_large_models_in_turn():
     assert first["layers"][0]["name"] == second["layers"][0]["name"]
 
 
-def test_loading_the_code_in_the_judge_is_bounded_by_the_notebook_limit(tmp_path):
-    from grader.autograde.pipeline import judge_limits
+def test_reloading_the_code_for_the_judge_is_bounded_by_the_notebook_and_its_limit():
+    """A restart loads the code in at most twice the notebook's own time plus a margin, never over its limit."""
+    from grader.autograde.judge import RELOAD_MARGIN_SECONDS, reload_seconds
 
-    course = Course(root=tmp_path, config=defaults())
-    limits = sandbox_limits(course, {})
-    assert judge_limits(limits, 600).wall_seconds == 600
-    assert judge_limits(limits, 5000).wall_seconds == limits.wall_seconds == 900
+    assert reload_seconds(600, 12.5) == RELOAD_MARGIN_SECONDS + 25
+    assert reload_seconds(600, 400) == 600
+    assert reload_seconds(20, 0.5) == 20
