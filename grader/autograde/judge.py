@@ -16,6 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MAX_RESTARTS = 1
+MAX_TIMEOUTS = 3      # requests past their limits before the student's side is not asked again
 RELOAD_MARGIN_SECONDS = 30
 CALL_SECONDS = 60.0   # one call or describe_* of the student's code
 GRACE_SECONDS = 60.0  # added to a training's budget: building, predicting, sending the data
@@ -45,8 +46,8 @@ def make_backend(notebook, session, execution, *, reload_dir: Path, notebook_sec
         return SandboxBackend(student_source(notebook), loading, reload_dir, sandbox=sandbox, max_restarts=0,
                               call_seconds=CALL_SECONDS, grace_seconds=GRACE_SECONDS)
 
-    return KernelBackend(session, execution, reload=reload, max_restarts=MAX_RESTARTS, call_seconds=CALL_SECONDS,
-                         grace_seconds=GRACE_SECONDS)
+    return KernelBackend(session, execution, reload=reload, max_restarts=MAX_RESTARTS, max_timeouts=MAX_TIMEOUTS,
+                         call_seconds=CALL_SECONDS, grace_seconds=GRACE_SECONDS)
 
 
 def run(course, assignment: str, *, backend, test_mode: bool = False, report_path: Path | None = None) -> dict:

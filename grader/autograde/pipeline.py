@@ -73,7 +73,16 @@ def sandbox_limits(course, config: dict):
     # (08-architectures builds VGG-16/19 and ResNet-50).
     overrides = {key: int(value) for key, value in config.get("limits", {}).items()
                  if key in ("memory_mb", "max_processes")}
-    return SandboxLimits.from_course(course, gpu=job_gpu(course), **overrides)
+    return SandboxLimits.from_course(course, gpu=job_gpu(course), cpus=job_cpus(course), **overrides)
+
+
+def job_cpus(course) -> int:
+    """One job's CPU allowance: the CPUs this process may use, shared by the ``[executor] workers``
+    jobs that run at once (0 workers: one per core, so one CPU each)."""
+    from grader.executors import default_workers
+    from grader.sandbox.limits import available_cpus
+
+    return max(1, available_cpus() // max(1, default_workers(course)))
 
 
 def grade_submission(course, assignment: str, student: str, notebook_path: str | Path | None, *,

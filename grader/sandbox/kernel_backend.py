@@ -26,6 +26,10 @@ Each call fails with a reason, and never passes, when:
 * the kernel dies during it (its memory limit, ``os._exit``, a signal);
 * the hidden cell itself fails (the notebook broke the machinery).
 
+After ``max_timeouts`` (default 3) requests ran past their limits, the
+student's side is not asked again: the remaining calls fail at once, so a
+function that never returns costs at most three call limits, not one per check.
+
 Restarts: a notebook that stopped early (cell or notebook limit) or whose
 kernel died while it ran is never run again -- every call fails with why.
 When the kernel of a notebook that ran to its end is gone (it died in a call,
@@ -56,7 +60,8 @@ class KernelBackend(FolderBackend):
     """
 
     def __init__(self, session, execution, *, reload: Callable[[], FolderBackend] | None = None,
-                 max_restarts: int = 1, call_seconds: float = 60.0, grace_seconds: float = 60.0):
+                 max_restarts: int = 1, max_timeouts: int = 3, call_seconds: float = 60.0,
+                 grace_seconds: float = 60.0):
         super().__init__(session.job_dir, max_bytes=session.limits.max_output_bytes, call_seconds=call_seconds,
                          grace_seconds=grace_seconds)
         self.session = session
@@ -64,6 +69,8 @@ class KernelBackend(FolderBackend):
         self.reload = reload
         self.restarts_left = max_restarts if execution.finished and reload is not None else 0
         self.restarts = 0
+        self.max_timeouts = max_timeouts
+        self.timeouts: list[str] = []  # the reasons of the requests that ran past their limits
         self.events: list[str] = []  # every loss of the student's process, for the grade's details
         self.failure: str | None = None  # why the current process is gone, once it is
         self._worker: FolderBackend | None = None
@@ -87,6 +94,9 @@ class KernelBackend(FolderBackend):
     # -- one operation
 
     def _request(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
+        if len(self.timeouts) >= self.max_timeouts:
+            raise StudentTimeout(f"{label} was not run: {len(self.timeouts)} earlier requests ran past their "
+                                 f"time limits (the first: {self.timeouts[0]})")
         if self.failure is None and self._worker is None and not self.session.alive:
             self._lost(f"the notebook's kernel {self.session.death_reason()} after the notebook ran")
         if self.failure is None:
@@ -115,6 +125,7 @@ class KernelBackend(FolderBackend):
             raise StudentBadOutput(f"the notebook's kernel could not run the judge's request for {label} ({detail})")
         if run.status == "timeout":
             reason = f"{label} ran past its time limit of {seconds:g} s"
+            self.timeouts.append(reason)
             if not run.kept:
                 self._lost(f"{reason}; the notebook's kernel did not answer the interrupt and was stopped")
             raise StudentTimeout(reason)
@@ -125,4 +136,5 @@ class KernelBackend(FolderBackend):
     def summary(self) -> dict:
         """What the grade's details keep: the losses, the restarts, the requests served."""
         reloaded = self._worker._calls if self._worker is not None else 0
-        return {"events": list(self.events), "restarts": self.restarts, "requests": self._calls + reloaded}
+        return {"events": list(self.events), "restarts": self.restarts, "timeouts": len(self.timeouts),
+                "requests": self._calls + reloaded}

@@ -11,6 +11,17 @@ def test_assignment_limits_override_the_course_defaults(tmp_path):
     assert (limits.memory_mb, limits.max_processes, limits.wall_seconds) == (6144, 64, 900)
 
 
+def test_the_grading_workers_share_the_cpus(tmp_path, monkeypatch):
+    """Each job's thread pools get its share: the CPUs divided among [executor] workers, at least one."""
+    import grader.sandbox.limits
+
+    monkeypatch.setattr(grader.sandbox.limits, "available_cpus", lambda: 8)
+    config = defaults()
+    for workers, cpus in ((1, 8), (2, 4), (3, 2), (16, 1)):
+        config["executor"]["workers"] = workers
+        assert sandbox_limits(Course(root=tmp_path, config=config), {}).cpus == cpus
+
+
 def test_free_models_lets_a_worker_build_large_models_in_turn():
     """describe_model forgets each model (clear_session), so VGG-sized models do not pile up."""
     import keras
