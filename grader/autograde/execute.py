@@ -41,6 +41,8 @@ from pathlib import Path
 
 from grader.sandbox.kernel_session import MAX_CELL_OUTPUT_BYTES, KernelSession  # noqa: F401 (re-exported)
 
+GUARD_SECONDS = 10  # the guard's check after the last cell takes milliseconds; a notebook may not stretch it
+
 GUARD_SNAPSHOT = r'''
 def _cnnkit_guard_install():
     import builtins, sys, types
@@ -139,7 +141,7 @@ def execute(notebook, *, job_dir: Path, cell_seconds: float, notebook_seconds: f
         session.run_hidden(GUARD_SNAPSHOT, max(5.0, cell_seconds))
         failed_at = _run_cells(session, notebook, report, cell_seconds, started + notebook_seconds)
         if session.alive:
-            report.guard_changes = _probe_guard(session, cell_seconds)
+            report.guard_changes = _probe_guard(session, GUARD_SECONDS)
     if own:
         session.stop()
     report.kernel_kept = session.alive
@@ -220,7 +222,7 @@ def _fail_remaining(notebook, failed_at: int, report) -> None:
 def _probe_guard(session: KernelSession, seconds: float) -> list[str]:
     """Names the student's code replaced since the snapshot (or why the guard could not tell)."""
     nonce = secrets.token_hex(8)
-    run = session.run_hidden(GUARD_PROBE.replace("{nonce}", nonce), max(5.0, seconds))
+    run = session.run_hidden(GUARD_PROBE.replace("{nonce}", nonce), seconds)
     if run.status not in ("ok", "error"):
         return ["guard-unanswered"]
     text = "".join(o.get("text", "") for o in run.outputs if o.get("output_type") == "stream")
