@@ -91,9 +91,11 @@ def hostile_notebooks(course) -> dict[str, dict]:
         return notebook
 
     walk = "import glob\nfor _ in range(10**6):\n    glob.glob('/**', recursive=True)"
-    return {"hostile-loop-first": stuck(released, answer_cells[0], "while True:\n    pass"),
-            "hostile-loop-last": stuck(solved, answer_cells[-1], "while True:\n    pass"),
-            "hostile-walk": stuck(solved, answer_cells[0], walk)}
+    # Named to be graded after the honest ones (jobs go by student), so the once-per-worker costs
+    # (importing TensorFlow in the judge, reading the notebook's data) are not theirs.
+    return {"x-hostile-loop-first": stuck(released, answer_cells[0], "while True:\n    pass"),
+            "x-hostile-loop-last": stuck(solved, answer_cells[-1], "while True:\n    pass"),
+            "x-hostile-walk": stuck(solved, answer_cells[0], walk)}
 
 
 def set_cell_seconds(course, seconds: float) -> None:
@@ -198,7 +200,7 @@ def main() -> None:
     for result in sorted(hostile_results, key=lambda r: r["student"]):
         if result["student"] in hostile:
             verdict = "within" if result["seconds"] <= cell_limit + 15 else "OVER"
-            print(f"  {result['student']:<20} {result['status']:<8} {result['seconds']:6.1f} s of worker time "
+            print(f"  {result['student']:<22} {result['status']:<8} {result['seconds']:6.1f} s of worker time "
                   f"({verdict} cell limit + 15 s), total {result['total']:g}, phases {result['phases']}")
 
 
