@@ -162,6 +162,7 @@ def test_a_kernel_that_died_after_the_notebook_is_loaded_again_for_the_first_cal
         assert backend.events == ["the notebook's kernel was killed by signal 9 after the notebook ran"]
 
 
+@pytest.mark.slow
 def test_a_stopped_notebook_is_never_run_again(job, limits):
     stuck = "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"
     with judged(job, limits, NOTEBOOK[0], stuck, NOTEBOOK[2], cell_seconds=2) as (backend, execution, reloads):
