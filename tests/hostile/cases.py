@@ -108,13 +108,14 @@ def loop_before_any_answer(nb: dict, ctx: Context) -> dict:
 
 
 def sleeps_in_every_cell(nb: dict, ctx: Context) -> dict:
-    """Every cell the student may write sleeps just under the per-cell limit (the fixture's is 10 s)."""
-    nb = answer(nb, clip01=HONEST_CLIP)
-    for cell in nb["cells"]:
-        meta = cell.get("metadata", {}).get("nbgrader", {})
-        if cell["cell_type"] == "code" and not (meta.get("grade") and not meta.get("solution")):
-            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
-            cell["source"] = f"import time\ntime.sleep({SLEEP_SECONDS})\n" + source
+    """Every cell the student writes sleeps just under the per-cell limit (the fixture's is 10 s): the answer
+    cells and two cells the student added after ``double``'s test, so the notebook's 20 s run out."""
+    nb = answer(nb, double=f"import time\ntime.sleep({SLEEP_SECONDS})\n" + HONEST_DOUBLE,
+                clip01=f"import time\ntime.sleep({SLEEP_SECONDS})\n" + HONEST_CLIP)
+    added = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": f"import time\ntime.sleep({SLEEP_SECONDS})\n"}
+    at = nb["cells"].index(_cells(nb)["test_double"]) + 1
+    nb["cells"][at:at] = [dict(added, id=f"added-{n}") for n in range(2)]
     return nb
 
 
