@@ -146,6 +146,23 @@ def training_runs(extra: dict) -> list[dict]:
     return shown
 
 
+PHASES = ("notebook", "judge", "training")
+
+
+def phase_seconds(details: dict) -> dict | None:
+    """``{"notebook": s, "judge": s, "training": s}`` from a grade's details, or None when it has none."""
+    phases = details.get("phases")
+    if not isinstance(phases, dict):
+        return None
+    shown = {}
+    for name in PHASES:
+        value = phases.get(name)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            return None
+        shown[name] = float(value)
+    return shown
+
+
 def feedback_context(grade) -> dict:
     """What the template shows for one grade record (:class:`grader.grades.GradeRecord`; only student-safe fields)."""
     details = grade.details or {}
@@ -172,7 +189,7 @@ def feedback_context(grade) -> dict:
         "manual_pending": grade.manual_pending,
         "late_penalty": grade.late_penalty, "max_points": grade.max_points, "total": grade.total,
         "cells": cells, "checks": checks, "late": details.get("late") or {},
-        "seconds": details.get("seconds"), "graded_at": grade.graded_at,
+        "seconds": details.get("seconds"), "phases": phase_seconds(details), "graded_at": grade.graded_at,
     }
 
 

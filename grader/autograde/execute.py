@@ -1,9 +1,18 @@
 """Step 2: run the notebook in a kernel inside the sandbox, within its time limits.
 
-The kernel (student code) runs under bubblewrap through the sandbox's
-``SandboxedKernelManager``; the client that sends cells and reads replies
-(nbclient) stays here, outside. Limits come from ``assignment.toml``
-(``[limits] cell_seconds``, ``notebook_seconds``).
+The kernel (student code) runs under bubblewrap, in a
+:class:`grader.sandbox.kernel_session.KernelSession`; the client that sends
+cells and reads replies (nbclient) stays here, outside. Limits come from
+``assignment.toml`` (``[limits] cell_seconds``, ``notebook_seconds``).
+
+``execute(notebook, session=...)`` runs the cells in a session the caller
+holds and leaves it running, so the judge (step 3) talks to the same process;
+without ``session`` the kernel is stopped before ``execute`` returns.
+
+A cell that runs past its limit (or past what is left of the notebook's) is
+interrupted; cells after it never run. If the kernel answers the interrupt
+within a few seconds it is kept, with what the cells before the stuck one
+defined; if not, it is stopped (``ExecutionReport.kernel_kept``).
 
 Three rules make the result trustworthy, where nbgrader's Execute is not:
 
@@ -16,22 +25,23 @@ Three rules make the result trustworthy, where nbgrader's Execute is not:
   then trimmed as nbgrader's LimitOutput does.
 
 A guard snapshots numpy's functions, the builtins and IPython's traceback
-display before the first student cell and compares them after the last; any
-replacement marks the run ``tampered`` (a best-effort tripwire: the judge, which
-runs outside, is the authority).
+display before the first student cell and compares them after the last cell
+that ran (as long as the kernel lives); any replacement marks the run
+``tampered`` (a best-effort tripwire: the judge, which runs outside, is the
+authority).
 """
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-MAX_CELL_OUTPUT_BYTES = 1024 * 1024
-KERNEL_START_SECONDS = 60
+from grader.sandbox.kernel_session import MAX_CELL_OUTPUT_BYTES, KernelSession  # noqa: F401 (re-exported)
+
+GUARD_SECONDS = 10  # the guard's check after the last cell takes milliseconds; a notebook may not stretch it
 
 GUARD_SNAPSHOT = r'''
 def _cnnkit_guard_install():
@@ -83,10 +93,18 @@ class ExecutionReport:
     cells: list[dict] = field(default_factory=list)
     guard_changes: list[str] = field(default_factory=list)
     output_truncated: bool = False
+    kernel_kept: bool = False  # the kernel still runs, holding what the cells that ran defined
+    trouble: str = ""  # what went wrong talking to the kernel, for the instructor
+
+    @property
+    def finished(self) -> bool:
+        """Every cell ran (some may have raised): the notebook did not stop early."""
+        return self.status == "graded"
 
     def to_dict(self) -> dict:
         return {"status": self.status, "message": self.message, "seconds": round(self.seconds, 3),
-                "cells": self.cells, "guard_changes": self.guard_changes, "output_truncated": self.output_truncated}
+                "cells": self.cells, "guard_changes": self.guard_changes, "output_truncated": self.output_truncated,
+                "kernel_kept": self.kernel_kept, "trouble": self.trouble}
 
 
 def is_graded_test_cell(cell) -> bool:
@@ -100,93 +118,50 @@ def error_output(ename: str, evalue: str):
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def make_kernel_manager(*, sandbox: bool, limits=None, job_dir: Path, kernel_name: str = "python3"):
-    """The sandbox's kernel manager; with ``sandbox=False`` it runs the kernel without bubblewrap
-    (still in its own job, so limits and the final kill of every process still apply)."""
-    # An async manager: nbclient polls the kernel's liveness and the cell's timeout on one event
-    # loop, which a blocking client would stall forever once the kernel is dead.
-    from grader.sandbox import SandboxedKernelManager
-
-    return SandboxedKernelManager(kernel_name=kernel_name, limits=limits, job_dir=str(job_dir), sandbox=sandbox)
-
-
-def _death_reason(km) -> str:
-    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``.
-
-    The sandbox knows only after the job was ended, so ask after :func:`_shutdown`.
-    """
-    return "memory_limit" if getattr(km, "memory_limit_hit", False) else "crashed"
-
-
-def _client_class():
-    from nbclient import NotebookClient
-
-    class CappedClient(NotebookClient):
-        """nbclient's client, keeping at most ``MAX_CELL_OUTPUT_BYTES`` of output per cell."""
-
-        output_bytes: dict = {}
-        truncated: set = set()
-
-        def output(self, outs, msg, display_id, cell_index):
-            if msg["msg_type"] != "error":
-                size = len(json.dumps(msg.get("content", {}), default=str))
-                used = self.output_bytes.get(cell_index, 0) + size
-                self.output_bytes[cell_index] = used
-                if used > MAX_CELL_OUTPUT_BYTES:
-                    self.truncated.add(cell_index)
-                    return None
-            return super().output(outs, msg, display_id, cell_index)
-
-    return CappedClient
-
-
 def execute(notebook, *, job_dir: Path, cell_seconds: float, notebook_seconds: float, sandbox: bool = True,
-            limits=None, max_output_lines: int = 1000) -> ExecutionReport:
-    """Run every code cell of ``notebook`` (in place) in a fresh kernel; return what happened."""
-    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+            limits=None, max_output_lines: int = 1000, session: KernelSession | None = None) -> ExecutionReport:
+    """Run every code cell of ``notebook`` (in place) in a fresh kernel; return what happened.
 
+    With ``session`` (made for this ``notebook``, not started) the kernel runs in it and is left
+    running when it still answers (``report.kernel_kept``); the caller stops it.
+    """
     report = ExecutionReport()
     started = time.monotonic()
-    deadline = started + notebook_seconds
-    km = make_kernel_manager(sandbox=sandbox, limits=limits, job_dir=job_dir)
-    replies: dict[int, dict] = {}
-
-    def on_cell_executed(cell, cell_index, execute_reply):
-        replies[cell_index] = execute_reply.get("content", {}) if isinstance(execute_reply, dict) else {}
-
-    client = _client_class()(notebook, km=km, timeout=int(cell_seconds), allow_errors=True, record_timing=False,
-                             startup_timeout=KERNEL_START_SECONDS, interrupt_on_timeout=False,
-                             resources={"metadata": {"path": str(job_dir)}}, on_cell_executed=on_cell_executed)
-    client.output_bytes, client.truncated = {}, set()
+    own = session is None
+    session = session if session is not None else KernelSession(notebook, job_dir=job_dir, sandbox=sandbox,
+                                                                 limits=limits)
     failed_at: int | None = None
     try:
-        try:
-            with client.setup_kernel(cwd=str(job_dir)):
-                _run_silently(client, GUARD_SNAPSHOT, cell_seconds)
-                failed_at = _run_cells(client, notebook, report, replies, cell_seconds, deadline,
-                                       CellTimeoutError, DeadKernelError, km)
-                if failed_at is None:
-                    report.guard_changes = _probe_guard(client, cell_seconds)
-        except (DeadKernelError, RuntimeError, TimeoutError, OSError) as exc:
-            if report.status == "graded":
-                report.status = _death_reason(km)
-                report.message = f"the kernel could not run the notebook: {str(exc).splitlines()[0][:200]}"
-            failed_at = failed_at if failed_at is not None else _first_unrun(notebook, report)
-    finally:
-        _shutdown(km)
-    if report.status == "crashed" and _death_reason(km) == "memory_limit":
-        report.status = "memory_limit"
-        report.message = report.message.replace("the kernel died", "the kernel went over the memory limit")
+        session.start()
+    except Exception as exc:
+        report.status = _death_reason(session)
+        report.message = f"the kernel could not run the notebook: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}"
+        failed_at = _first_unrun(notebook, report)
+    else:
+        session.run_hidden(GUARD_SNAPSHOT, max(5.0, cell_seconds))
+        failed_at = _run_cells(session, notebook, report, cell_seconds, started + notebook_seconds)
+        if session.alive:
+            report.guard_changes = _probe_guard(session, GUARD_SECONDS)
+    if own:
+        session.stop()
+    report.kernel_kept = session.alive
+    report.trouble = session.trouble
     if failed_at is not None:
         _fail_remaining(notebook, failed_at, report)
-    report.output_truncated = bool(client.truncated)
+    report.output_truncated = session.output_truncated
     _drop_library_noise(notebook)
     _limit_output(notebook, max_output_lines)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _run_cells(client, notebook, report, replies, cell_seconds, deadline, CellTimeoutError, DeadKernelError, km):
+def _death_reason(session: KernelSession) -> str:
+    """``memory_limit`` when the sandbox says the kernel went over its memory, else ``crashed``."""
+    session.stop()  # the sandbox knows only once the job was ended
+    return "memory_limit" if session.memory_limit_hit else "crashed"
+
+
+def _run_cells(session: KernelSession, notebook, report, cell_seconds, deadline) -> int | None:
     """Run the cells in order; the index of the cell where the kernel died or hung, else None."""
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -195,35 +170,34 @@ def _run_cells(client, notebook, report, replies, cell_seconds, deadline, CellTi
         if remaining <= 0:
             report.status, report.message = "timeout", "the notebook ran past its time limit"
             return index
-        client.timeout = max(1, int(min(cell_seconds, remaining)))
-        began = time.monotonic()
-        try:
-            client.execute_cell(cell, index)
-        except CellTimeoutError:
-            whole = client.timeout < cell_seconds
+        run = session.run_cell(cell, index, min(cell_seconds, remaining))
+        if run.status == "timeout":
+            whole = remaining < cell_seconds
             report.status = "timeout"
             report.message = ("the notebook ran past its time limit" if whole else
                               f"cell {index + 1} ran past the per-cell limit of {int(cell_seconds)} s")
-            _record_cell(report, cell, index, began, ok=False)
+            if not run.kept:
+                report.message += "; the kernel did not answer the interrupt and was stopped"
+            _record_cell(report, cell, index, run, ok=False)
             return index
-        except DeadKernelError:
-            report.status = _death_reason(km)
-            report.message = f"the kernel died in cell {index + 1}"
-            _record_cell(report, cell, index, began, ok=False)
+        if run.status == "dead":
+            report.status = _death_reason(session)
+            report.message = (f"the kernel went over the memory limit in cell {index + 1}"
+                              if report.status == "memory_limit" else f"the kernel died in cell {index + 1}")
+            _record_cell(report, cell, index, run, ok=False)
             return index
-        reply = replies.get(index, {})
-        ok = reply.get("status") == "ok"
+        ok = run.status == "ok"
         if not ok and not any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
             # The kernel says the cell failed but no traceback was shown: the display was tampered with.
-            cell.outputs.append(error_output(str(reply.get("ename") or "Error"),
-                                             str(reply.get("evalue") or "the cell raised an exception")))
-        _record_cell(report, cell, index, began, ok=ok)
+            cell.outputs.append(error_output(str(run.reply.get("ename") or "Error"),
+                                             str(run.reply.get("evalue") or "the cell raised an exception")))
+        _record_cell(report, cell, index, run, ok=ok)
     return None
 
 
-def _record_cell(report, cell, index, began, *, ok: bool) -> None:
+def _record_cell(report, cell, index, run, *, ok: bool) -> None:
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    report.cells.append({"index": index, "grade_id": grade_id, "seconds": round(time.monotonic() - began, 3), "ok": ok})
+    report.cells.append({"index": index, "grade_id": grade_id, "seconds": round(run.seconds, 3), "ok": ok})
 
 
 def _first_unrun(notebook, report) -> int:
@@ -245,50 +219,18 @@ def _fail_remaining(notebook, failed_at: int, report) -> None:
         cell.outputs.append(error_output(reason, f"{note}: {report.message}"))
 
 
-def _run_silently(client, code: str, seconds: float):
-    from nbformat.v4 import new_code_cell
-
-    cell = new_code_cell(code)
-    client.timeout = max(5, int(seconds))
-    # nbclient writes the executed cell back at its index: lend it a place at the end, then take it back.
-    client.nb.cells.append(cell)
-    try:
-        client.execute_cell(cell, len(client.nb.cells) - 1, store_history=False)
-    finally:
-        client.nb.cells.pop()
-    return cell
-
-
-def _probe_guard(client, seconds: float) -> list[str]:
+def _probe_guard(session: KernelSession, seconds: float) -> list[str]:
     """Names the student's code replaced since the snapshot (or why the guard could not tell)."""
     nonce = secrets.token_hex(8)
-    try:
-        cell = _run_silently(client, GUARD_PROBE.replace("{nonce}", nonce), seconds)
-    except Exception:
+    run = session.run_hidden(GUARD_PROBE.replace("{nonce}", nonce), seconds)
+    if run.status not in ("ok", "error"):
         return ["guard-unanswered"]
-    text = "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+    text = "".join(o.get("text", "") for o in run.outputs if o.get("output_type") == "stream")
     marker = f"CNNKIT-GUARD {nonce} ["
     if marker not in text:
         return ["guard-unreadable"]
     inside = text.split(marker, 1)[1].split("]", 1)[0]
     return [name for name in inside.split(",") if name]
-
-
-def _shutdown(km) -> None:
-    """Stop the kernel and (the sandbox's manager does this) kill every process of its job."""
-    from jupyter_core.utils import ensure_async, run_sync
-
-    async def stop():
-        if km.has_kernel:
-            await ensure_async(km.shutdown_kernel(now=True))
-
-    try:
-        run_sync(stop)()
-    except Exception:
-        try:
-            run_sync(lambda: ensure_async(km.cleanup_resources()))()
-        except Exception:
-            pass
 
 
 # C++ log lines that TensorFlow/absl write to stderr on import (glog format "I0000 00:00:... file.cc:12] ..."):

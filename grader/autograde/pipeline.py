@@ -22,6 +22,7 @@ from pathlib import Path
 from grader.autograde import execute, judge, late, record, tamper
 from grader.autograde.common import worst
 from grader.datasets.notebook_view import write_notebook_data
+from grader.sandbox.kernel_session import KernelSession
 
 
 @dataclass
@@ -52,7 +53,9 @@ class GradeResult:
         return round(max(0.0, self.notebook_points + self.judge_points - self.late_penalty), 6)
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "max_points": self.max_points, "total": self.total}
+        """The fields, the totals, and the per-phase seconds (``details["phases"]``, also without details)."""
+        return {**asdict(self), "max_points": self.max_points, "total": self.total,
+                "phases": self.details.get("phases")}
 
 
 def assignment_config(course, assignment: str) -> dict:
@@ -70,13 +73,16 @@ def sandbox_limits(course, config: dict):
     # (08-architectures builds VGG-16/19 and ResNet-50).
     overrides = {key: int(value) for key, value in config.get("limits", {}).items()
                  if key in ("memory_mb", "max_processes")}
-    return SandboxLimits.from_course(course, gpu=job_gpu(course), **overrides)
+    return SandboxLimits.from_course(course, gpu=job_gpu(course), cpus=job_cpus(course), **overrides)
 
 
-def judge_limits(limits, notebook_seconds: float):
-    """The judge worker's limits: loading the student's code again may take no longer than the
-    whole notebook was allowed (the worker's ``wall_seconds`` bounds only that loading)."""
-    return limits.replace(wall_seconds=min(limits.wall_seconds, notebook_seconds))
+def job_cpus(course) -> int:
+    """One job's CPU allowance: the CPUs this process may use, shared by the ``[executor] workers``
+    jobs that run at once (0 workers: one per core, so one CPU each)."""
+    from grader.executors import default_workers
+    from grader.sandbox.limits import available_cpus
+
+    return max(1, available_cpus() // max(1, default_workers(course)))
 
 
 def grade_submission(course, assignment: str, student: str, notebook_path: str | Path | None, *,
@@ -118,25 +124,30 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
     limits = sandbox_limits(course, config)
     limit_config = config.get("limits", {})
     with tempfile.TemporaryDirectory(prefix="cnnkit-job-") as tmp:
-        run_dir, judge_dir = Path(tmp, "run"), Path(tmp, "judge")
+        run_dir = Path(tmp, "run")
         run_dir.mkdir()
-        judge_dir.mkdir()
         shutil.copyfile(notebook_path, run_dir / Path(notebook_path).name)
         # The notebook's datasets, as it may see them: the training split only (principle 1).
         write_notebook_data(course, config.get("datasets", []), run_dir / "data")
 
-        # 2. Run the notebook in the sandbox (our client enforces the notebook's limit; the sandbox's
-        #    wall clock is only the backstop, so it must not cut in first).
+        # 2. Run the notebook in the sandbox; its kernel stays up for the judge.
+        # 3. The hidden checks, outside the sandbox, against the student's code in that same kernel.
         notebook_seconds = float(limit_config.get("notebook_seconds", 600))
-        kernel_limits = limits.replace(wall_seconds=max(limits.wall_seconds, notebook_seconds + 30))
-        execution = execute.execute(notebook, job_dir=run_dir, sandbox=sandbox, limits=kernel_limits,
-                                    cell_seconds=float(limit_config.get("cell_seconds", 120)),
-                                    notebook_seconds=notebook_seconds)
-        result.details["execution"] = execution.to_dict()
-
-        # 3. The hidden checks, outside the sandbox, against the student's code inside it.
-        report = judge.run(notebook, course, assignment, job_dir=judge_dir, sandbox=sandbox,
-                           limits=judge_limits(limits, notebook_seconds), test_mode=test_mode)
+        with KernelSession(notebook, job_dir=run_dir, sandbox=sandbox, limits=limits) as session:
+            execution = execute.execute(notebook, job_dir=run_dir, sandbox=sandbox, limits=limits,
+                                        cell_seconds=float(limit_config.get("cell_seconds", 120)),
+                                        notebook_seconds=notebook_seconds, session=session)
+            result.details["execution"] = execution.to_dict()
+            backend = judge.make_backend(notebook, session, execution, reload_dir=Path(tmp, "reload"),
+                                         notebook_seconds=notebook_seconds, sandbox=sandbox, limits=limits)
+            judge_started = time.monotonic()
+            try:
+                report = judge.run(course, assignment, backend=backend, test_mode=test_mode)
+            finally:
+                backend.close()
+            judge_seconds = time.monotonic() - judge_started
+        result.details["judge_process"] = backend.summary()
+        result.details["phases"] = phases(execution.seconds, judge_seconds, backend.op_seconds)
     result.details["judge"] = report
     result.judge_points, result.judge_max = float(report["points"]), float(report["max_points"])
 
@@ -164,6 +175,14 @@ def _grade(result: GradeResult, course, assignment, student, notebook_path, conf
         _zero_test_cells(notebook)
     record.save(notebook, course, assignment, student, timestamp=submitted_at, late_penalty=result.late_penalty,
                 judge_points=result.judge_points)
+
+
+def phases(notebook_seconds: float, judge_seconds: float, op_seconds: dict[str, float]) -> dict[str, float]:
+    """Where one submission's worker time went: the notebook run (kernel start, cells, interrupts), the
+    judge's checks other than training, and the trainings (``train_predict``: train, predict, data)."""
+    training = float(op_seconds.get("train_predict", 0.0))
+    return {"notebook": round(notebook_seconds, 3), "judge": round(max(0.0, judge_seconds - training), 3),
+            "training": round(training, 3)}
 
 
 def _guard_message(changes: list[str]) -> str:

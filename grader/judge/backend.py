@@ -132,7 +132,43 @@ def split_cells(source_code: str) -> list[str]:
     return ["\n".join(lines) for lines in cells if any(line.strip() for line in lines)]
 
 
-class InProcessBackend:
+class Operations:
+    """The four operations of :class:`StudentBackend`, each one request through ``self._run``.
+
+    A backend defines ``_run(op, args, kwargs, *, seconds, label)``: perform one
+    request within ``seconds`` (``label`` names it in a timeout's reason).
+    ``call_seconds`` bounds a call or a ``describe_*``; ``train_predict`` gets its
+    ``budget_seconds`` plus ``grace_seconds``.
+    """
+
+    call_seconds: float = 60.0
+    grace_seconds: float = 60.0
+
+    def _run(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
+        raise NotImplementedError
+
+    def call(self, name: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
+        return self._run("call", [name, list(args), dict(kwargs or {})], {}, seconds=self.call_seconds,
+                         label=f"{name}()")
+
+    def describe_model(self, builder: str, **kwargs: Any) -> dict:
+        return self._run("describe_model", [builder], kwargs, seconds=self.call_seconds, label=f"{builder}()")
+
+    def describe_block(self, fn: str, input_shape: tuple | list, **kwargs: Any) -> dict:
+        return self._run("describe_block", [fn, list(input_shape)], kwargs, seconds=self.call_seconds,
+                         label=f"{fn}()")
+
+    def train_predict(self, builder: str, x_train, y_train, x_test, *, budget_seconds: float, epochs: int,
+                      batch_size: int, seed: int = 0, builder_kwargs: dict | None = None,
+                      augment: str | None = None, augment_kwargs: dict | None = None) -> dict:
+        kwargs = {"budget_seconds": float(budget_seconds), "epochs": int(epochs), "batch_size": int(batch_size),
+                  "seed": int(seed), "builder_kwargs": builder_kwargs, "augment": augment,
+                  "augment_kwargs": augment_kwargs}
+        return self._run("train_predict", [builder, x_train, y_train, x_test], kwargs,
+                         seconds=float(budget_seconds) + self.grace_seconds, label=f"training {builder}")
+
+
+class InProcessBackend(Operations):
     """Runs the student's code in this process, in a fresh module namespace.
 
     Only for code the instructor trusts (the solution, the mutants, tests):
@@ -168,32 +204,14 @@ class InProcessBackend:
             yield
         _close_figures()
 
-    def _run(self, op: str, args: list, kwargs: dict) -> Any:
+    def _run(self, op: str, args: list, kwargs: dict, *, seconds: float = 0.0, label: str = "") -> Any:
+        """One request, written and read through the codec's files; no time limit in process."""
         with tempfile.TemporaryDirectory(prefix="cnnkit-judge-") as tmp:
             request_dir, outcome_dir = Path(tmp, "request"), Path(tmp, "outcome")
             write_request(request_dir, op, args, kwargs)
             with self._captured():
                 self._ops.serve(self.namespace, request_dir, outcome_dir, max_bytes=self.max_bytes)
             return read_outcome(outcome_dir, max_bytes=self.max_bytes)
-
-    def call(self, name: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
-        return self._run("call", [name, list(args), dict(kwargs or {})], {})
-
-    def describe_model(self, builder: str, **kwargs: Any) -> dict:
-        return self._run("describe_model", [builder], kwargs)
-
-    def describe_block(self, fn: str, input_shape: tuple | list, **kwargs: Any) -> dict:
-        return self._run("describe_block", [fn, list(input_shape)], kwargs)
-
-    def train_predict(self, builder: str, x_train, y_train, x_test, *, budget_seconds: float, epochs: int,
-                      batch_size: int, seed: int = 0, builder_kwargs: dict | None = None,
-                      augment: str | None = None, augment_kwargs: dict | None = None) -> dict:
-        return self._run("train_predict", [builder, x_train, y_train, x_test], {
-            "budget_seconds": float(budget_seconds), "epochs": int(epochs), "batch_size": int(batch_size),
-            "seed": int(seed), "builder_kwargs": builder_kwargs, "augment": augment,
-            "augment_kwargs": augment_kwargs,
-        })
-
 
 def _safe_str(exc: BaseException) -> str:
     try:

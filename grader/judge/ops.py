@@ -243,6 +243,39 @@ def _plain(value: Any) -> Any:
 # ---------------------------------------------------------------- training
 
 
+def use_job_cores() -> None:
+    """Size TensorFlow's thread pools to the job's CPU allowance (``TF_NUM_*_THREADS``, set by the sandbox).
+
+    TensorFlow reads those variables when its runtime starts; this applies them through
+    ``tf.config.threading`` too while that is still possible (a notebook that already trained
+    started the runtime with them).
+    """
+    import tensorflow as tf
+
+    for variable, setter in (("TF_NUM_INTRAOP_THREADS", tf.config.threading.set_intra_op_parallelism_threads),
+                             ("TF_NUM_INTEROP_THREADS", tf.config.threading.set_inter_op_parallelism_threads)):
+        value = os.environ.get(variable, "")
+        if value.isdigit() and int(value) > 0:
+            try:
+                setter(int(value))
+            except RuntimeError:  # the runtime has started, with these values
+                pass
+
+
+def epoch_batches(images, targets, *, batch_size: int, seed: int):
+    """One epoch of shuffled batches as a ``tf.data`` pipeline: batches are gathered in parallel and
+    prefetched while the model trains on the previous ones (as Keras does for arrays, with our seed)."""
+    import tensorflow as tf
+
+    count = int(np.shape(images)[0])
+    order = tf.data.Dataset.range(count).shuffle(max(count, 1), seed=seed).batch(batch_size)
+    arrays = tf.data.Dataset.from_tensors((images, targets)).repeat()
+    return (tf.data.Dataset.zip((order, arrays))
+            .map(lambda index, data: (tf.gather(data[0], index), tf.gather(data[1], index)),
+                 num_parallel_calls=tf.data.AUTOTUNE)
+            .prefetch(tf.data.AUTOTUNE))
+
+
 def fix_seeds(seed: int) -> None:
     """Python, numpy and Keras (TensorFlow) seeds, so a run is repeatable."""
     import keras
@@ -272,9 +305,11 @@ def train_predict(namespace: dict, builder: str, x_train, y_train, x_test, *, bu
 
     Labels are one-hot encoded here; with ``augment``, the student's
     ``augment(images, rng, **augment_kwargs)`` makes each epoch's training images.
+    Each epoch is a :func:`epoch_batches` pipeline, on the job's cores (:func:`use_job_cores`).
     """
     import keras
 
+    use_job_cores()
     fix_seeds(seed)
     y_train = np.asarray(y_train)
     model = _build(namespace, builder, x_train, y_train, builder_kwargs or {})
@@ -297,8 +332,8 @@ def train_predict(namespace: dict, builder: str, x_train, y_train, x_test, *, bu
             if images.shape != np.shape(x_train):
                 raise _Failure("bad_output", f"{augment} returned images of shape {list(images.shape)}, "
                                              f"expected {list(np.shape(x_train))}")
-        fitted = model.fit(images, targets, batch_size=batch_size, epochs=1, verbose=0, shuffle=True,
-                           callbacks=[_budget_callback(deadline)])
+        batches = epoch_batches(images, targets, batch_size=batch_size, seed=seed + epochs_done)
+        fitted = model.fit(batches, epochs=1, verbose=0, shuffle=False, callbacks=[_budget_callback(deadline)])
         for key, values in fitted.history.items():
             history.setdefault(key, []).extend(float(v) for v in values)
         epochs_done += 1

@@ -10,8 +10,11 @@ The judge never runs here; only inert data crosses (see grader.judge.codec).
     result.verdict   # "ok" | "timeout" | "memory_limit" | "crashed" | "killed" | "output_limit"
 
 Modules: limits (SandboxLimits), cgroups (detect, JobControl), bwrap (argv),
-run (SandboxedProcess, run_sandboxed, probe), worker (runs inside), backend
-(SandboxBackend for the judge), kernel (SandboxedKernelManager for nbclient).
+run (SandboxedProcess, run_sandboxed, probe), kernel (SandboxedKernelManager
+for nbclient), kernel_session (one live kernel: the notebook's cells, then the
+judge's hidden cells), kernel_backend (KernelBackend: the judge's proxy to that
+kernel), backend (FolderBackend, SandboxBackend: a fresh worker that loads the
+code, for restarts), worker (runs inside).
 Heavy parts are imported lazily so the worker's runtime copy stays small.
 """
 

@@ -1,8 +1,14 @@
 """The judge's side of the sandbox: a :class:`StudentBackend` whose student code runs in bwrap.
 
-:class:`SandboxBackend` starts :mod:`grader.sandbox.worker` in the sandbox,
-asks it for one operation at a time and decodes the outcome here, in the judge,
-with :mod:`grader.judge.codec` (``allow_pickle=False``, size-capped, exact types).
+:class:`FolderBackend` is one operation across the boundary: the request is
+written into a fresh folder of the job directory, the student's side performs
+it (:func:`grader.judge.ops.serve`) and writes the outcome beside it, and the
+outcome is decoded here, in the judge, with :mod:`grader.judge.codec`
+(``allow_pickle=False``, size-capped, exact types). How the student's side is
+asked is the subclass's: :class:`SandboxBackend` starts
+:mod:`grader.sandbox.worker`, which loads the student's code, and sends it one
+frame per request; :class:`grader.sandbox.kernel_backend.KernelBackend` runs a
+hidden cell in the notebook's own kernel.
 
 The job directory is writable by the student's code, so every file the judge
 puts there or takes from there goes through file descriptors opened with
@@ -35,7 +41,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.judge import codec
-from grader.judge.backend import StudentFailure, StudentTimeout, read_outcome, write_request
+from grader.judge.backend import (Operations, StudentBadOutput, StudentFailure, StudentTimeout, read_outcome,
+                                  write_request)
 from grader.sandbox import bwrap, worker
 from grader.sandbox.limits import SandboxLimits
 from grader.sandbox.run import SandboxedProcess, runtime_dir
@@ -48,7 +55,68 @@ class WorkerDied(StudentFailure):
     """The sandboxed worker died, was killed or stopped answering; the check fails with this reason."""
 
 
-class SandboxBackend:
+class FolderBackend(Operations):
+    """One request at a time through a fresh folder of the job directory (``.call-N-<random>``).
+
+    ``job_dir`` is the host path of the job's ``/job``; ``_serve(name, seconds,
+    label)`` has the student's side perform ``<job>/<name>/request`` into
+    ``<job>/<name>/outcome`` within ``seconds``, or raises a
+    :class:`StudentFailure`. The folder's random name is the request's nonce: no
+    outcome can be in it before the judge made it.
+    """
+
+    def __init__(self, job_dir: str | os.PathLike, *, max_bytes: int, call_seconds: float, grace_seconds: float):
+        self.job_dir = Path(job_dir).resolve()
+        self.job_dir.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.call_seconds = call_seconds
+        self.grace_seconds = grace_seconds
+        self._private = Path(tempfile.mkdtemp(prefix="cnnkit-judge-side-"))
+        self._calls = 0
+        self.op_seconds: dict[str, float] = {}  # wall time per operation, for the grade's phases
+
+    def _serve(self, name: str, seconds: float, label: str) -> None:
+        raise NotImplementedError
+
+    def _run(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
+        started = time.monotonic()
+        try:
+            return self._request(op, args, kwargs, seconds=seconds, label=label)
+        finally:
+            self.op_seconds[op] = self.op_seconds.get(op, 0.0) + time.monotonic() - started
+
+    def _request(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
+        self._calls += 1
+        name = f".call-{self._calls}-{secrets.token_hex(8)}"
+        staging = self._private / f"request-{self._calls}"
+        write_request(staging, op, args, kwargs)
+        folder_fd = _make_call_folder(self.job_dir, name, staging)
+        try:
+            self._serve(name, seconds, label)
+            received = self._private / f"outcome-{self._calls}"
+            try:
+                _copy_out(folder_fd, "outcome", received, self.max_bytes)
+            except codec.CodecError as exc:
+                raise StudentBadOutput(f"the student's result cannot be read: {exc}") from None
+            try:
+                return read_outcome(received, max_bytes=self.max_bytes)
+            finally:
+                shutil.rmtree(received, ignore_errors=True)
+        finally:
+            os.close(folder_fd)
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def close(self) -> None:
+        shutil.rmtree(self._private, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class SandboxBackend(FolderBackend):
     """Runs the student's code in a sandboxed worker; implements ``StudentBackend``.
 
     ``call_seconds`` bounds one ``call``/``describe_*``; ``train_predict`` gets
@@ -60,31 +128,20 @@ class SandboxBackend:
     def __init__(self, source_code: str, limits: SandboxLimits | None, job_dir: str | os.PathLike, *,
                  call_seconds: float = 60.0, grace_seconds: float = 60.0, sandbox: bool = True,
                  max_restarts: int = 2):
-        self.source_code = source_code
         self.limits = limits if limits is not None else SandboxLimits()
-        self.job_dir = Path(job_dir).resolve()
-        self.job_dir.mkdir(parents=True, exist_ok=True)
-        self.call_seconds = call_seconds
-        self.grace_seconds = grace_seconds
+        super().__init__(job_dir, max_bytes=self.limits.max_output_bytes, call_seconds=call_seconds,
+                         grace_seconds=grace_seconds)
+        self.source_code = source_code
         self.sandbox = sandbox
         self.restarts_left = max_restarts
-        self.max_bytes = self.limits.max_output_bytes
         self.cell_errors: list[dict] = []
         self.failure: str | None = None  # why the current worker is gone, once it is
         self.events: list[str] = []  # every death, for the feedback and the gradebook
-        self._private = Path(tempfile.mkdtemp(prefix="cnnkit-judge-side-"))
         self._process: SandboxedProcess | None = None
         self._stderr_tail = bytearray()
-        self._calls = 0
         (self.job_dir / SOURCE_NAME).write_text(source_code, encoding="utf-8")
 
     # -- life cycle
-
-    def __enter__(self) -> "SandboxBackend":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def close(self) -> None:
         """Stop the worker, kill every process of the job, remove its cgroups and private files."""
@@ -95,7 +152,7 @@ class SandboxBackend:
                 pass
             self._process.close()
             self._process = None
-        shutil.rmtree(self._private, ignore_errors=True)
+        super().close()
 
     def start(self) -> list[dict]:
         """Start the worker now (it starts on the first call otherwise); return the cells that raised."""
@@ -215,52 +272,12 @@ class SandboxBackend:
 
     # -- one operation
 
-    def _run(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
+    def _serve(self, name: str, seconds: float, label: str) -> None:
         self._worker()
-        self._calls += 1
-        name = f".call-{self._calls}-{secrets.token_hex(8)}"
-        staging = self._private / f"request-{self._calls}"
-        write_request(staging, op, args, kwargs)
-        folder_fd = _make_call_folder(self.job_dir, name, staging)
-        try:
-            self._send({"call": name})
-            reply = self._receive(seconds, what=label)
-            if reply.get("done") != name:
-                self._fail("the worker answered a different request")
-            received = self._private / f"outcome-{self._calls}"
-            try:
-                _copy_out(folder_fd, "outcome", received, self.max_bytes)
-            except codec.CodecError as exc:
-                from grader.judge.backend import StudentBadOutput
-
-                raise StudentBadOutput(f"the student's result cannot be read: {exc}") from None
-            try:
-                return read_outcome(received, max_bytes=self.max_bytes)
-            finally:
-                shutil.rmtree(received, ignore_errors=True)
-        finally:
-            os.close(folder_fd)
-            shutil.rmtree(staging, ignore_errors=True)
-
-    def call(self, name: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
-        return self._run("call", [name, list(args), dict(kwargs or {})], {}, seconds=self.call_seconds,
-                         label=f"{name}()")
-
-    def describe_model(self, builder: str, **kwargs: Any) -> dict:
-        return self._run("describe_model", [builder], kwargs, seconds=self.call_seconds, label=f"{builder}()")
-
-    def describe_block(self, fn: str, input_shape: tuple | list, **kwargs: Any) -> dict:
-        return self._run("describe_block", [fn, list(input_shape)], kwargs, seconds=self.call_seconds,
-                         label=f"{fn}()")
-
-    def train_predict(self, builder: str, x_train, y_train, x_test, *, budget_seconds: float, epochs: int,
-                      batch_size: int, seed: int = 0, builder_kwargs: dict | None = None,
-                      augment: str | None = None, augment_kwargs: dict | None = None) -> dict:
-        kwargs = {"budget_seconds": float(budget_seconds), "epochs": int(epochs), "batch_size": int(batch_size),
-                  "seed": int(seed), "builder_kwargs": builder_kwargs, "augment": augment,
-                  "augment_kwargs": augment_kwargs}
-        return self._run("train_predict", [builder, x_train, y_train, x_test], kwargs,
-                         seconds=float(budget_seconds) + self.grace_seconds, label=f"training {builder}")
+        self._send({"call": name})
+        reply = self._receive(seconds, what=label)
+        if reply.get("done") != name:
+            self._fail("the worker answered a different request")
 
 
 # ---------------------------------------------------------------- files across the boundary

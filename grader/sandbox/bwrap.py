@@ -85,8 +85,14 @@ def dataset_folders() -> list[str]:
 
 def sandbox_env(limits: SandboxLimits, *, home: str = JOB_DIR, pythonpath: str | None = RUNTIME_DIR,
                 threads: int | None = None) -> dict[str, str]:
-    """The whole environment of a job: an allowlist, nothing inherited from the grader."""
-    threads = threads or max(1, os.cpu_count() or 1)
+    """The whole environment of a job: an allowlist, nothing inherited from the grader.
+
+    Thread pools are sized to the job's CPU allowance (``limits.threads``): TensorFlow reads
+    ``TF_NUM_INTRAOP_THREADS`` / ``TF_NUM_INTEROP_THREADS`` when its runtime starts (and
+    :func:`grader.judge.ops.use_job_cores` applies them again before training), OpenMP and
+    the BLAS libraries under numpy read theirs.
+    """
+    threads = str(threads or limits.threads)
     env = {
         "PATH": f"{sys.prefix}/bin:/usr/local/bin:/usr/bin:/bin",
         "HOME": home,
@@ -96,9 +102,11 @@ def sandbox_env(limits: SandboxLimits, *, home: str = JOB_DIR, pythonpath: str |
         "PYTHONDONTWRITEBYTECODE": "1",
         "MPLBACKEND": "Agg",
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        "OMP_NUM_THREADS": str(threads),
-        "TF_NUM_INTRAOP_THREADS": str(threads),
-        "TF_NUM_INTEROP_THREADS": "1",
+        "OMP_NUM_THREADS": threads,
+        "OPENBLAS_NUM_THREADS": threads,
+        "MKL_NUM_THREADS": threads,
+        "TF_NUM_INTRAOP_THREADS": threads,
+        "TF_NUM_INTEROP_THREADS": threads,
         "CUDA_VISIBLE_DEVICES": "" if limits.gpu is None else str(limits.gpu),
     }
     if pythonpath:

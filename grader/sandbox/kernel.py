@@ -16,6 +16,10 @@ job (daemons included) and removes its cgroups.
 
 ``manager.memory_limit_hit`` / ``manager.peak_memory_mb`` tell afterwards
 whether the kernel was killed by the memory limit.
+
+An interrupt is a message on the kernel's control channel (the kernel spec's
+``interrupt_mode = "message"``), never a SIGINT to the process that was
+started: that process is bubblewrap, which a SIGINT kills -- kernel and all.
 """
 
 from __future__ import annotations
@@ -84,6 +88,8 @@ class _SandboxedKernelMixin(HasTraits):
         (job / INSIDE_CONNECTION_FILE).chmod(0o644)
         host_file = os.path.realpath(self.connection_file)
         command = [f"{inside_dir}/{INSIDE_CONNECTION_FILE}" if arg == host_file else arg for arg in kernel_cmd]
+        if self.kernel_spec is not None:
+            self.kernel_spec.interrupt_mode = "message"  # see the module's docstring
         if any("ipykernel" in arg for arg in command):
             command.append("--IPKernelApp.log_level=CRITICAL")  # no "To connect another client" banner
         # The notebook imports `grader.datasets` from the runtime folder: the notebook view of

@@ -55,6 +55,16 @@ def test_a_hung_kernel_fails_every_remaining_graded_cell(course, tmp_path, use_s
     assert scores["test_clip01"]["points"] == 0
 
 
+def test_a_notebook_that_patches_numpy_and_then_hangs_is_still_caught(course, tmp_path, use_sandbox):
+    """The kernel answers the interrupt, so the guard still looks at what the earlier cells replaced."""
+    submitted = _with(course, "double", "np.allclose = lambda *a, **k: True\ndef double(x):\n    return 0\n",
+                      base=_with(course, "clip01", "while True:\n    pass"))
+    _, report, scores = _run(course, submitted, tmp_path, use_sandbox, cell_seconds=2, notebook_seconds=30)
+    assert report.status == "timeout" and report.message == "cell 5 ran past the per-cell limit of 2 s"
+    assert "numpy.allclose" in report.guard_changes
+    assert scores["test_clip01"]["points"] == 0
+
+
 def test_silenced_tracebacks_still_fail_the_cell(course, tmp_path, use_sandbox):
     submitted = _with(course, "double", "get_ipython().showtraceback = lambda *a, **k: None\n"
                       "def double(x):\n    return 0\n", base=released_notebook(course))

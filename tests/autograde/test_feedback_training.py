@@ -96,6 +96,17 @@ def test_malformed_extra_is_left_out_not_a_crash():
     assert "<table class=\"confusion\">" not in html and "learning curve" not in html
 
 
+def test_the_page_shows_where_the_time_went():
+    grade = fake_grade([check("test_layers", {"seconds": 0.1})])
+    grade.details["phases"] = {"notebook": 12.34, "judge": 5.0, "training": 61.25}
+    html = render_feedback(grade)
+    assert ("Time used: running the notebook 12.3 s, hidden checks 5.0 s, training models 61.2 s." in html)
+    for broken in ({"notebook": "slow", "judge": 1.0, "training": 0.0}, {"notebook": 1.0}, "fast",
+                   {"notebook": float("nan"), "judge": 1.0, "training": 0.0}):
+        grade.details["phases"] = broken
+        assert 'id="phases"' not in render_feedback(grade), broken
+
+
 def test_training_run_keeps_only_finite_bounded_plain_data():
     run = training_run("build_dnn", None, {"history": {"loss": [0.5, float("nan"), np.float32(0.25)],
                                                       "accuracy": "x", 3: [1.0]},

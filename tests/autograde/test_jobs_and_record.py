@@ -74,6 +74,10 @@ def test_totals_and_late_penalty(graded):
     assert results["carol"].late_penalty == 20 and results["carol"].total == 40
     assert results["bob"].total == 0 and results["bob"].late_penalty == 0  # never below zero
     assert results["alice"].max_points == 65
+    phases = results["alice"].details["phases"]
+    assert set(phases) == {"notebook", "judge", "training"} and phases["notebook"] > 0 and phases["judge"] > 0
+    assert results["alice"].to_dict()["phases"] == phases  # what `grader score --json` prints
+    assert results["alice"].details["judge_process"] == {"events": [], "restarts": 0, "timeouts": 0, "requests": 2}
 
 
 def test_a_second_run_grades_nothing(course, graded):
@@ -190,3 +194,4 @@ def test_feedback_shows_checks_and_escapes(course, graded):
     assert "<script" not in html
     good = course.path("feedback", "alice", ASSIGNMENT, "feedback.html").read_text()
     assert "Total: 60.00 of 65.00" in good
+    assert "Time used: running the notebook " in good

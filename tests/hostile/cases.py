@@ -25,6 +25,7 @@ SECRET_ENV = "CNNKIT_HOSTILE_SECRET"
 SECRET_VALUE = "s3cr3t-value-the-sandbox-must-not-see"
 JUDGE_MARKER = "HIDDEN-JUDGE-MARKER-7f3a"
 DAEMON_SECONDS = 4242
+SLEEP_SECONDS = 9.0  # the fixture's cell limit is 10 s, its notebook limit 20 s
 
 
 @dataclass
@@ -101,6 +102,23 @@ def other_kernelspec(nb: dict, ctx: Context) -> dict:
     return nb
 
 
+def loop_before_any_answer(nb: dict, ctx: Context) -> dict:
+    """An infinite loop at the top of the first answer cell: nothing is ever defined."""
+    return answer(nb, double="while True:\n    pass\n" + HONEST_DOUBLE)
+
+
+def sleeps_in_every_cell(nb: dict, ctx: Context) -> dict:
+    """Every cell the student writes sleeps just under the per-cell limit (the fixture's is 10 s): the answer
+    cells and two cells the student added after ``double``'s test, so the notebook's 20 s run out."""
+    nb = answer(nb, double=f"import time\ntime.sleep({SLEEP_SECONDS})\n" + HONEST_DOUBLE,
+                clip01=f"import time\ntime.sleep({SLEEP_SECONDS})\n" + HONEST_CLIP)
+    added = {"cell_type": "code", "metadata": {}, "execution_count": None, "outputs": [],
+             "source": f"import time\ntime.sleep({SLEEP_SECONDS})\n"}
+    at = nb["cells"].index(_cells(nb)["test_double"]) + 1
+    nb["cells"][at:at] = [dict(added, id=f"added-{n}") for n in range(2)]
+    return nb
+
+
 def honest(nb: dict, ctx: Context) -> dict:
     return answer(nb, clip01=HONEST_CLIP)
 
@@ -138,6 +156,25 @@ CASES: dict[str, tuple] = {
         "double_result = Liar()"), {"graded"}, 0),
     "returns_pickle": (lambda nb, ctx: answer(nb, double=(
         "import pickle\ndef double(x):\n    return pickle.dumps(np.asarray(x) * 2)\n")), {"graded"}, 0),
+    # replacing the machinery that writes the results, inside the sandbox
+    "replaces_numpy_save": (attack(
+        "import numpy\n_save = numpy.save\n"
+        "def save(file, arr, allow_pickle=True, **kw):\n"
+        "    _save(file, numpy.array([arr, {{'grade': 100}}], dtype=object), allow_pickle=True)\n"
+        "numpy.save = save"), {"tampered"}, 0),
+    "replaces_json_dumps": (attack(
+        "import json\n_dumps = json.dumps\n"
+        "def dumps(obj, *a, **k):\n"
+        "    if isinstance(obj, dict) and '__dict__' in obj:  # the outcome of a judge's call\n"
+        "        return _dumps({{'__dict__': [['status', 'ok'], ['result', {{'__pickle__': 'gAN9'}}]]}})\n"
+        "    return _dumps(obj, *a, **k)\n"
+        "json.dumps = dumps"), {"graded"}, 10),
+    "replaces_judge_ops": (attack(
+        "import os\nimport grader.judge.ops as ops\n"
+        "def serve(namespace, request_dir, outcome_dir, max_bytes=0):\n"
+        "    os.makedirs(outcome_dir, exist_ok=True)\n"
+        "    os.symlink('{course}/gradebook.db', os.path.join(outcome_dir, 'payload.json'))\n"
+        "ops.serve = serve"), {"graded"}, 10),
     # the network
     "opens_socket": (attack(
         "import socket\nfor host in [('1.1.1.1', 53), ('127.0.0.1', 22), ('127.0.0.1', 5432)]:\n"
@@ -151,6 +188,12 @@ CASES: dict[str, tuple] = {
         "import numpy as np\nhog = [np.ones(256 * 2**20 // 8) for _ in range(64)]"),
         {"memory_limit", "crashed"}, 30),
     "infinite_loop": (attack("while True:\n    pass"), {"timeout"}, 30),
+    "infinite_loop_before_any_answer": (loop_before_any_answer, {"timeout"}, 0),
+    "walks_filesystem": (attack("import glob\nfor _ in range(1000):\n    glob.glob('/**', recursive=True)"),
+                         {"timeout"}, 30),
+    "sleeps_just_under_the_cell_limit_in_every_cell": (sleeps_in_every_cell, {"timeout"}, 30),
+    "ignores_the_interrupt": (attack("import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                                     "    pass"), {"timeout"}, 10),
     "sleeps": (attack("import time\ntime.sleep(10_000)"), {"timeout"}, 30),
     "fills_tmp": (attack(
         "chunk = b'x' * 2**20\ntry:\n    with open('/tmp/fill', 'wb') as f:\n        for _ in range(1024):\n"
@@ -166,6 +209,9 @@ CASES: dict[str, tuple] = {
                      {"graded", "crashed"}, 30),
     "kills_process_group": (attack("import os, signal\nos.killpg(0, signal.SIGKILL)"), {"crashed", "graded"}, 30),
     "exits_kernel": (attack("import os\nos._exit(3)"), {"crashed"}, 30),
+    "kills_kernel_before_the_judges_calls": (attack(
+        "import os\nget_ipython().events.register('pre_run_cell', lambda info: os._exit(9)\n"
+        "                                      if 'grader.judge' in info.raw_cell else None)"), {"graded"}, 10),
     # the file system
     "writes_outside_job_dir": (attack(
         "for p in ['{outside}/pwned.txt', '{course}/pwned.txt', '/pwned.txt']:\n    try:\n"

@@ -58,6 +58,19 @@ def test_a_gpu_job_gets_the_device_nodes_and_one_visible_gpu(tmp_path, monkeypat
     assert env["CUDA_VISIBLE_DEVICES"] == "1"
 
 
+def test_thread_pools_are_sized_to_the_jobs_cpu_allowance():
+    from grader.sandbox.limits import available_cpus
+
+    env = bwrap.sandbox_env(SandboxLimits(cpus=3))
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "TF_NUM_INTRAOP_THREADS",
+                 "TF_NUM_INTEROP_THREADS"):
+        assert env[name] == "3", name
+    assert bwrap.sandbox_env(SandboxLimits())["TF_NUM_INTRAOP_THREADS"] == str(available_cpus())
+    for bad in (0, 1.5, True):
+        with pytest.raises(ValueError, match="SandboxLimits.cpus must be a whole number of CPUs"):
+            SandboxLimits(cpus=bad)
+
+
 def test_probe_reports_each_part_with_a_fix_when_it_fails():
     checks = probe()
     assert [name for name, *_ in checks] == ["bubblewrap", "user namespaces", "cgroups", "GPU device nodes"]

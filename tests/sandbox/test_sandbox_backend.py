@@ -124,3 +124,22 @@ def test_closing_the_backend_leaves_no_process(job, limits, marker):
     assert processes_with(marker), "the daemon should run while the backend is open"
     backend.close()
     assert processes_with(marker) == []
+
+
+TENSORFLOW_POOLS = """
+import os
+
+def inter_op_threads():
+    import tensorflow as tf
+
+    tf.matmul(tf.ones((8, 8)), tf.ones((8, 8))).numpy()  # starts the runtime and its pools
+    names = [open(f"/proc/self/task/{task}/comm").read().strip() for task in os.listdir("/proc/self/task")]
+    return names.count("tf_Compute")
+"""
+
+
+@pytest.mark.slow
+def test_tensorflow_in_the_sandbox_sizes_its_pools_to_the_jobs_cpus(job, limits):
+    """3 CPUs allowed: TensorFlow's inter-op pool has 3 threads (not one per core of this machine)."""
+    with SandboxBackend(TENSORFLOW_POOLS, limits.replace(cpus=3, memory_mb=2048, max_processes=256), job) as backend:
+        assert backend.call("inter_op_threads", [], {}) == 3
