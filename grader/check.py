@@ -62,10 +62,12 @@ def grade_source(assignment, source_code: str, *, course=None, test_mode: bool =
 
     In-process for now: authoring checks run the instructor's own code.
     """
+    from grader.datasets.notebook_view import loader_importable
     from grader.judge.backend import InProcessBackend
     from grader.judge.codec import max_bytes_for
     from grader.judge.runner import run_judge
 
+    loader_importable()  # the notebook's `import cnn_data`, as in the sandbox (where its data is absent too)
     backend = InProcessBackend(source_code, max_bytes=max_bytes_for(course))
     return run_judge(assignment.judge_dir, backend, course=course, test_mode=test_mode,
                      stop_at_first_failure=stop_at_first_failure)
@@ -100,6 +102,7 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     check of every mutant, to see how many points each keeps.
     """
     from grader.assignments_source import build_notebook
+    from grader.handout import graded_points
     from grader.judge.source import student_source
     from grader.release import student_notebook
 
@@ -108,10 +111,10 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     config = assignment.config()
     notebook = build_notebook(assignment.notebook_source)
     result.points = float(config.get("points", 100))
-    result.notebook_points, result.manual_points = _notebook_points(notebook)
+    result.notebook_points, result.manual_points = graded_points(notebook)
 
     # 1. the solution: runs, passes its visible tests, earns every judge point
-    problem = execute_notebook(notebook, config)
+    problem = execute_notebook(notebook, config, course=course)
     if problem:
         result.problems.append(f"solution notebook: {problem}")
     report = _grade(result, "solution", assignment, student_source(notebook), course, test_mode)
@@ -173,20 +176,12 @@ def _grade(result: CheckResult, what: str, assignment, source_code: str, course,
     return None
 
 
-def _notebook_points(notebook) -> tuple[float, float]:
-    tests = manual = 0.0
-    for cell in notebook.cells:
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade"):
-            if meta.get("solution"):
-                manual += float(meta.get("points", 0))
-            else:
-                tests += float(meta.get("points", 0))
-    return tests, manual
+def execute_notebook(notebook, config: dict, *, cwd: Path | None = None, course=None) -> str | None:
+    """Run a notebook top to bottom with nbclient; ``None`` when every cell ran, else what failed.
 
-
-def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str | None:
-    """Run a notebook top to bottom with nbclient; ``None`` when every cell ran, else what failed."""
+    Without ``cwd`` it runs in a new folder holding what a release puts beside the
+    notebook: ``cnn_data.py`` and ``data/`` (``course`` None: the default data).
+    """
     import copy
 
     from nbclient import NotebookClient
@@ -198,6 +193,10 @@ def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str 
     notebook = copy.deepcopy(notebook)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cnnkit-check-") as tmp:
+        if cwd is None:
+            from grader.datasets.notebook_view import write_notebook_folder
+
+            write_notebook_folder(course, config.get("datasets", []), tmp)
         client = NotebookClient(notebook, timeout=cell_seconds, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd or tmp)}})
         try:

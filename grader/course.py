@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,6 +61,10 @@ SCHEMA: dict[str, dict[str, tuple[type | tuple[type, ...], Any, str]]] = {
         "cifar10": (str, "", "The cifar-10-batches-py folder (python pickle batches)."),
         "dogs_vs_cats": (str, "", "Folder with Kaggle's train/ (cat.0.jpg ...) and test1/ folders."),
         "shapes": (str, "", "Folder of the generated shapes set; empty means <course>/data/shapes."),
+    },
+    "server": {
+        "url": (str, "", "Address of the class server students hand in to (https://...), shown in the READMEs\n"
+                "# of assignments and starter kits; empty: they hand in as their instructor says."),
     },
 }
 
@@ -125,6 +130,10 @@ def _check_values(config: dict[str, dict[str, Any]], path: Path) -> None:
             raise ConfigError(f"{path}: [sandbox] {key} must be a positive integer, got {config['sandbox'][key]}.")
     if config["sandbox"]["gpu"] not in ("auto", "on", "off"):
         raise ConfigError(f"{path}: [sandbox] gpu must be 'auto', 'on' or 'off', got {config['sandbox']['gpu']!r}.")
+    url = config["server"]["url"]
+    if url and (urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc or url.split() != [url]):
+        raise ConfigError(f"{path}: [server] url must be the server's address, like 'https://cnn.example.edu', "
+                          f"got {url!r}.")
     if config["executor"]["workers"] < 0:
         raise ConfigError(f"{path}: [executor] workers must be 0 (automatic) or more, got {config['executor']['workers']}.")
     try:
