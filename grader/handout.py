@@ -60,6 +60,12 @@ def assignment_facts(source) -> AssignmentFacts:
     datasets = config.get("datasets", [])
     if not isinstance(datasets, list) or not all(isinstance(d, str) for d in datasets):
         raise AssignmentError(f'{path}: datasets must be a list of dataset names, e.g. datasets = ["mnist"].')
+    from grader.datasets import DATASET_NAMES
+
+    unknown = [name for name in datasets if name not in DATASET_NAMES]
+    if unknown:
+        raise AssignmentError(f"{path}: datasets names an unknown dataset {unknown[0]!r}; "
+                              f"known datasets: {', '.join(DATASET_NAMES)}.")
     try:
         due = due_date(config)
     except AssignmentError as exc:

@@ -10,7 +10,9 @@ know this assignment). The judge and the mutants never enter ``source/`` (see
 Beside the notebook go the files that make the folder work on its own, on a
 laptop or on Colab (:mod:`grader.handout`): ``cnn_data.py`` and ``data/`` (the
 training split only, the very files a grading job gives the notebook),
-``requirements.txt`` and ``README.md``. The folder is zipped for students, and
+``requirements.txt`` and ``README.md``. They are written into ``source/<id>/``,
+so nbgrader copies them into the release (and beside each submission that
+``nbgrader autograde`` grades). The release folder is zipped for students, and
 the assignment's title, points and due date (``assignment.toml`` is the source
 of truth) are written to the kit's store on every release.
 """
@@ -29,6 +31,8 @@ from grader.errors import AssignmentError
 
 # What a student finds in place of each solution: nbgrader's own default stub.
 CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+# What a release puts beside the notebook (written by _write_handout).
+HANDOUT = ("cnn_data.py", "data", "requirements.txt", "README.md")
 
 
 def nbgrader_config(course):
@@ -83,17 +87,21 @@ def release_assignments(course, names: list[str] | tuple[str, ...]) -> list[Path
         source_notebook = course.path("source", name, f"{name}.ipynb")
         if not source_notebook.is_file():
             write_source(sources[name], course.path("source"))
-        course.path("release").mkdir(parents=True, exist_ok=True)
-        # The files beside the notebook first, in a staging folder: if one cannot be made (a notebook that
-        # imports the kit, a missing dataset), nothing of this release has been written yet.
-        with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=course.path("release")) as staging:
+        # The files beside the notebook are made first, in a staging folder: if one cannot be made (a
+        # notebook that imports the kit, a missing dataset), nothing has changed yet. They then join the
+        # notebook in source/<id>/, whose files nbgrader's generate step copies into the release (and
+        # `nbgrader autograde` beside each submission, so it can run the notebook too).
+        with tempfile.TemporaryDirectory(prefix=f".{name}.", dir=source_notebook.parent) as staging:
             _write_handout(course, facts[name], source_notebook, Path(staging))
-            _generate(course, name)
-            for path in Path(staging).iterdir():
-                target = course.path("release", name, path.name)
-                if target.is_dir():  # nbgrader --force empties the folder; be sure of it
+            for stale in HANDOUT:  # a dataset no longer listed leaves no file behind
+                target = source_notebook.parent / stale
+                if target.is_dir():
                     shutil.rmtree(target)
-                path.replace(target)
+                else:
+                    target.unlink(missing_ok=True)
+            for path in Path(staging).iterdir():
+                path.replace(source_notebook.parent / path.name)
+        _generate(course, name)
         zips.append(_zip_release(course, name))
         _record(course, facts[name])
     return zips

@@ -96,6 +96,12 @@ def test_zip_holds_the_folder_a_student_needs_and_no_secret(course, name):
     # the folder in release/ is what the zip holds
     folder = course.path("release", name)
     assert sorted(f"{name}/{p.relative_to(folder)}" for p in folder.rglob("*") if p.is_file()) == sorted(files)
+    # the same files sit beside the source notebook, where `nbgrader autograde` copies them from
+    source = course.path("source", name)
+    for path in source.rglob("*"):
+        if path.is_file() and path.suffix != ".ipynb":
+            assert files[f"{name}/{path.relative_to(source)}"] == path.read_bytes()
+    assert sorted(p.name for p in source.iterdir()) == sorted({n.split("/")[1] for n in files})
 
 
 def test_the_loader_in_the_zip_is_the_file_the_sandbox_gives_the_notebook(course):
@@ -163,7 +169,7 @@ points = {points}
 {due}
 late_penalty_per_day = 10
 late_penalty_max = 30
-datasets = []
+datasets = {datasets}
 
 [limits]
 cell_seconds = 60
@@ -177,9 +183,10 @@ def tiny_release_course(tmp_path, tiny_course):
     from grader.course import find_course
     from grader.store import Store
 
-    def make(*, server: str = "", points: int = 100, due: str = "due = 2026-12-01T23:59:00+09:00"):
+    def make(*, server: str = "", points: int = 100, due: str = "due = 2026-12-01T23:59:00+09:00", datasets="[]"):
         (tiny_course / "grader.toml").write_text('[course]\ntimezone = "Asia/Seoul"\n' + server, encoding="utf-8")
-        (tiny_course / "assignments" / "00-tiny" / "assignment.toml").write_text(TINY_TOML.format(points=points, due=due))
+        (tiny_course / "assignments" / "00-tiny" / "assignment.toml").write_text(
+            TINY_TOML.format(points=points, due=due, datasets=datasets))
         course = find_course(tiny_course)
         Store.open(course).create()
         return course
@@ -220,18 +227,21 @@ def test_readme_says_due_points_late_rule_and_the_server(tiny_release_course):
 
 
 def test_release_without_a_server_and_a_changed_assignment_toml(tiny_release_course):
-    course = tiny_release_course()
-    release_assignments(course, ["00-tiny"])
+    course = tiny_release_course(datasets='["mnist"]')
+    assert "00-tiny/data/mnist.npz" in read_zip(release_assignments(course, ["00-tiny"])[0])
     toml = course.path("assignments", "00-tiny", "assignment.toml")
-    toml.write_text(TINY_TOML.format(points=90, due="due = 2026-12-08T12:00:00Z").replace("Tiny doubling", "Tiny"))
-    readme = read_zip(release_assignments(course, ["00-tiny"])[0])["00-tiny/README.md"].decode()
+    toml.write_text(TINY_TOML.format(points=90, due="due = 2026-12-08T12:00:00Z", datasets="[]")
+                    .replace("Tiny doubling", "Tiny"))
+    files = read_zip(release_assignments(course, ["00-tiny"])[0])
+    assert not [name for name in files if "data/" in name], "a dataset no longer listed is still shipped"
+    readme = files["00-tiny/README.md"].decode()
     assert "| **Hand in** | `00-tiny.ipynb`, as your instructor says |" in readme
     assert "Hand in the notebook `00-tiny.ipynb` alone, with its name unchanged, as your instructor says." in readme
     assert "class server" not in readme
     assert "| **Due** | Tuesday 2026-12-08 21:00 (Asia/Seoul, UTC+09:00) |" in readme
     # assignment.toml is the source of truth: every release writes the row again
     assert stored_row(course) == ("Tiny", 90.0, datetime(2026, 12, 8, 12, tzinfo=timezone.utc))
-    toml.write_text(TINY_TOML.format(points=90, due="").replace("late_penalty_per_day = 10", ""))
+    toml.write_text(TINY_TOML.format(points=90, due="", datasets="[]").replace("late_penalty_per_day = 10", ""))
     readme = read_zip(release_assignments(course, ["00-tiny"])[0])["00-tiny/README.md"].decode()
     assert "| **Due** | not set yet |" in readme
     assert "| **Late work** | No due date is set yet: your instructor will announce it. |" in readme
@@ -244,6 +254,8 @@ def test_release_without_a_server_and_a_changed_assignment_toml(tiny_release_cou
     ("late_penalty_per_day = -5", "late_penalty_per_day must be a number of points (0 or more), got -5."),
     ('points = "all"', "points must be a number of points (0 or more), got 'all'."),
     ('datasets = "mnist"', 'datasets must be a list of dataset names, e.g. datasets = ["mnist"].'),
+    ('datasets = ["mnsit"]', "datasets names an unknown dataset 'mnsit'; known datasets: mnist, fashion-mnist, "
+                             "cifar-10, dogs-vs-cats, shapes."),
 ])
 def test_a_wrong_assignment_toml_stops_the_release_with_one_line(tiny_release_course, line, message):
     course = tiny_release_course()
