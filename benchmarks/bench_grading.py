@@ -170,8 +170,10 @@ def main() -> None:
         statuses = sorted({r["status"] for r in results})
         totals = sorted({r["total"] for r in results})
 
+        from grader.datasets.notebook_view import write_notebook_folder
+
         work = Path(tmp, "bare")
-        work.mkdir()
+        write_notebook_folder(grader_course, ["mnist"], work)  # cnn_data.py and data/, as beside a release
         bare = bare_seconds(notebooks, work)
 
         if not args.no_hostile:

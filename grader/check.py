@@ -63,10 +63,12 @@ def grade_source(assignment, source_code: str, *, course=None, test_mode: bool =
 
     In-process for now: authoring checks run the instructor's own code.
     """
+    from grader.datasets.notebook_view import loader_importable
     from grader.judge.backend import InProcessBackend
     from grader.judge.codec import max_bytes_for
     from grader.judge.runner import run_judge
 
+    loader_importable()  # the notebook's `import cnn_data`, as in the sandbox (where its data is absent too)
     backend = InProcessBackend(source_code, max_bytes=max_bytes_for(course))
     return run_judge(assignment.judge_dir, backend, course=course, test_mode=test_mode,
                      stop_at_first_failure=stop_at_first_failure)
@@ -113,7 +115,7 @@ def check_assignment(assignment, *, course=None, test_mode: bool = True, thoroug
     result.notebook_points, result.manual_points = visible["tests"], visible["manual"]
 
     # 1. the solution: runs, passes its visible tests, earns every judge point
-    problem = execute_notebook(notebook, config)
+    problem = execute_notebook(notebook, config, course=course)
     if problem:
         result.problems.append(f"solution notebook: {problem}")
     report = _grade(result, "solution", assignment, student_source(notebook), course, test_mode)
@@ -175,8 +177,12 @@ def _grade(result: CheckResult, what: str, assignment, source_code: str, course,
     return None
 
 
-def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str | None:
-    """Run a notebook top to bottom with nbclient; ``None`` when every cell ran, else what failed."""
+def execute_notebook(notebook, config: dict, *, cwd: Path | None = None, course=None) -> str | None:
+    """Run a notebook top to bottom with nbclient; ``None`` when every cell ran, else what failed.
+
+    Without ``cwd`` it runs in a new folder holding what a release puts beside the
+    notebook: ``cnn_data.py`` and ``data/`` (``course`` None: the default data).
+    """
     import copy
 
     from nbclient import NotebookClient
@@ -188,6 +194,10 @@ def execute_notebook(notebook, config: dict, *, cwd: Path | None = None) -> str 
     notebook = copy.deepcopy(notebook)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="cnnkit-check-") as tmp:
+        if cwd is None:
+            from grader.datasets.notebook_view import write_notebook_folder
+
+            write_notebook_folder(course, config.get("datasets", []), tmp)
         client = NotebookClient(notebook, timeout=cell_seconds, kernel_name="python3",
                                 resources={"metadata": {"path": str(cwd or tmp)}})
         try:

@@ -40,7 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # keep TensorFlow's start-up
 import numpy as np
 import matplotlib.pyplot as plt
 
-from grader.datasets import load_splits
+from cnn_data import load_splits
 
 # %% [markdown]
 # ## Load the data

@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 import keras
 from keras import layers
 
-from grader.datasets import load_splits
+from cnn_data import load_splits
 
 NUM_CLASSES = 10
 EPOCHS = 5          # passes over the training set (에포크)

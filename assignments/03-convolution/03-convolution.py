@@ -220,7 +220,7 @@ for _padding, _stride in [("VALID", (1, 1)), ("SAME", (2, 2)), ("SAME", (1, 2))]
 # The same small kernel, slid over the whole image, finds the edge wherever it is.
 
 # %%
-from grader.datasets import load_splits  # the kit's loader: local files, no download
+from cnn_data import load_splits  # the loader beside this notebook: reads data/, no download
 
 splits = load_splits("mnist")
 digit = splits.x_train[7].astype(np.float64) / 255.0

@@ -158,7 +158,7 @@ for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")
 # feature is.
 
 # %%
-from grader.datasets import load_splits  # the kit's loader: local files, no download
+from cnn_data import load_splits  # the loader beside this notebook: reads data/, no download
 
 splits = load_splits("mnist")
 digit = splits.x_train[7].astype(np.float64).reshape(1, 28, 28, 1) / 255.0

@@ -113,7 +113,7 @@ assert np.allclose(dropout(_x, 0.4, True, seed=7), _x * _keep / 0.6)
 # the image is untouched. Each training step draws a new mask.
 
 # %%
-from grader.datasets import load_splits  # the kit's loader: local files, no download
+from cnn_data import load_splits  # the loader beside this notebook: reads data/, no download
 
 splits = load_splits("mnist")
 digit = splits.x_train[7].astype(np.float64) / 255.0

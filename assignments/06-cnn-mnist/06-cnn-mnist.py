@@ -34,7 +34,7 @@ import numpy as np
 import keras
 from keras import layers
 
-from grader.datasets import load_splits
+from cnn_data import load_splits
 
 NUM_CLASSES = 10
 INPUT_SHAPE = (28, 28, 1)   # height, width, channels: a CNN wants the channel axis

@@ -42,7 +42,7 @@ from scipy import ndimage
 import keras
 from keras import layers
 
-from grader.datasets import load_splits
+from cnn_data import load_splits
 
 IMAGE_SIZE = 64
 EPOCHS = 3          # 3 keeps this notebook quick; raise it to 30 at home to see the full effect
@@ -287,7 +287,7 @@ assert random_augment(np.zeros((3, 8, 8, 3)), 2, zoom_range=0.2).shape == (3, 8,
 # %%
 from tensorflow.keras.preprocessing.image import ImageDataGenerator
 
-from grader.datasets.shapes import generate_shapes
+from cnn_data import generate_shapes
 
 png_folder = generate_shapes(Path(tempfile.mkdtemp()) / "shapes")
 print(sorted(p.name for p in (png_folder / "train").iterdir()))

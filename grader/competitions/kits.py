@@ -33,7 +33,10 @@ __all__ = ["release_kit", "build_kit", "list_competitions", "render_readme", "sa
 
 
 def release_kit(course, name: str) -> Path:
-    """Build the starter kit of competition ``name``; return the zip's path."""
+    """Build the starter kit of competition ``name``; return the zip's path.
+
+    Its README tells students how to submit: to grader.toml's ``[server] url`` when set.
+    """
     cfg = load_competition(course, name)
     if cfg.dataset == "image-folder":
         from grader.competitions.image_folder import image_folder_splits
@@ -43,10 +46,10 @@ def release_kit(course, name: str) -> Path:
         from grader.datasets import load_splits
 
         splits = load_splits(cfg.dataset, course=course, seed=cfg.split_seed, public_fraction=cfg.public_fraction)
-    return build_kit(cfg, splits, course.path("release"))
+    return build_kit(cfg, splits, course.path("release"), server_url=course.get("server", "url"))
 
 
-def build_kit(cfg: CompetitionConfig, splits, release_dir: Path) -> Path:
+def build_kit(cfg: CompetitionConfig, splits, release_dir: Path, *, server_url: str = "") -> Path:
     """Write solution.csv beside competition.toml and the kit (folder and zip) into ``release_dir``."""
     if list(splits.class_names) != list(cfg.class_names):
         raise CompetitionError(
@@ -69,8 +72,8 @@ def build_kit(cfg: CompetitionConfig, splits, release_dir: Path) -> Path:
         if (cfg.folder / "baseline.py").is_file():
             _write_notebook(cfg.folder / "baseline.py", staging / "baseline.ipynb")
             files.append(("baseline.ipynb", "a small Keras model that trains on this kit and writes `submission.csv`"))
-        (staging / "README.md").write_text(render_readme(cfg, files, n_test=len(solution.ids),
-                                                         n_train=len(splits.y_train)), encoding="utf-8")
+        (staging / "README.md").write_text(render_readme(cfg, files, n_test=len(solution.ids), n_train=len(splits.y_train),
+                                                         server_url=server_url), encoding="utf-8")
         zip_path = release_dir / f"{cfg.name}.zip"
         _zip_folder(staging, zip_path, top=cfg.name)
         _replace_folder(staging, release_dir / cfg.name)
@@ -163,7 +166,7 @@ def _replace_folder(staging: Path, target: Path) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def render_readme(cfg, files: list[tuple[str, str]], *, n_test: int, n_train: int) -> str:
+def render_readme(cfg, files: list[tuple[str, str]], *, n_test: int, n_train: int, server_url: str = "") -> str:
     metric = get_metric(cfg.metric)
     direction = "higher is better" if metric.greater_is_better else "lower is better"
     example = sample_submission_csv(cfg, np.arange(1, 4)).decode("utf-8").strip()
@@ -178,9 +181,26 @@ def render_readme(cfg, files: list[tuple[str, str]], *, n_test: int, n_train: in
               f"**Metric:** `{metric.name}` ({direction}). {metric.formula_text}.", "",
               f"**Submission format:** a CSV file with the header `{','.join(cfg.columns)}` and one row for each "
               f"of the {n_test} test ids, for example:", "", "```", example, "...", "```", "",
-              "## Rules", ""]
+              *how_to_submit(cfg, metric, direction, server_url), "## Rules", ""]
     parts += [f"- {rule}" for rule in rules(cfg)]
     return "\n".join(parts) + "\n"
+
+
+def how_to_submit(cfg, metric, direction: str, server_url: str) -> list[str]:
+    """The README's "How to submit": deadline, daily limit, metric, and the command (or: as the instructor says)."""
+    from grader.handout import hand_in_place, moment_text
+
+    what, example = (("your notebook (it must write `submission.csv`)", "notebook.ipynb") if cfg.kind == "code"
+                      else ("your `submission.csv`", "submission.csv"))
+    lines = ["## How to submit", "",
+             f"- **Deadline:** {moment_text(cfg.deadline, cfg.timezone)}.",
+             f"- **Daily limit:** {cfg.daily_limit} valid submissions per team per day (days in {cfg.timezone}).",
+             f"- **Metric:** `{metric.name}` ({direction}).", "",
+             f"Submit {what} {hand_in_place(server_url)}" + (", or with cnnkit's command line:" if server_url else "."),
+             ""]
+    if server_url:
+        lines += ["```", f'grader submit {cfg.name} {example} -m "what you changed" --server {server_url}', "```", ""]
+    return lines
 
 
 def rules(cfg) -> list[str]:

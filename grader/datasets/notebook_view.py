@@ -1,50 +1,29 @@
-"""The datasets as a student's notebook sees them inside the sandbox.
+"""The datasets as a student's notebook sees them: written here, read by ``cnn_data``.
 
 Principle 1 of the design: held-out labels never enter the sandbox. Yet the
 notebooks teach with ``load_splits(...)`` (look at the images, train, evaluate).
-So, before a notebook runs, the grader writes a *notebook view* of each dataset
-the assignment uses into the job directory (:func:`write_notebook_data`, trusted
-side): the training split, re-split into a training part and a validation part
-that plays the role of the test set (``x_public``/``y_public``); for the shapes,
-a "challenge" set drawn from another seed. Nothing of the real public or private
-test split is in it.
+So the grader writes a *notebook view* of each dataset an assignment uses
+(:func:`write_notebook_data`, trusted side): the training split, re-split into a
+training part and a validation part that plays the role of the test set
+(``x_public``/``y_public``); for the shapes, a "challenge" set drawn from another
+seed. Nothing of the real public or private test split is in it.
 
-Inside the sandbox this very file is installed as ``grader.datasets`` (it needs
-only numpy), so ``from grader.datasets import load_splits`` reads the view.
+The same files go to two places: ``data/`` of the assignment's zip (``grader
+release``) and ``data/`` beside the notebook in a grading job. Both are read by
+:mod:`grader.datasets.cnn_data`, which ships in the zip as ``cnn_data.py`` and is
+installed in the sandbox under that name.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-DATA_ENV = "CNNKIT_NOTEBOOK_DATA"
+from grader.datasets.cnn_data import DATA_ENV  # noqa: F401  (the sandbox's kernel sets it to <job>/data)
+
 VALIDATION_FRACTION = 0.2
-ARRAYS = ("x_train", "y_train", "x_public", "y_public", "x_private", "y_private", "ids_public", "ids_private")
-
-
-@dataclass
-class Splits:
-    """The notebook's view: same fields as the kit's ``grader.datasets.Splits``."""
-
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_public: np.ndarray
-    y_public: np.ndarray
-    x_private: np.ndarray
-    y_private: np.ndarray
-    class_names: list[str]
-    source: str
-    variant: str
-    ids_public: np.ndarray
-    ids_private: np.ndarray
-    name: str = ""
-    seed: int = 0
-    public_fraction: float = 0.0
-    counts: dict[str, list[int]] = field(default_factory=dict)
 
 
 # ----------------------------------------------------------------- trusted side
@@ -95,40 +74,28 @@ def _other_challenge_set(seed: int) -> dict[str, np.ndarray]:
     return {"x_private": x, "y_private": y, "ids_private": np.arange(1, len(y) + 1, dtype=np.int64)}
 
 
-# ----------------------------------------------------------------- sandbox side
+def loader_path() -> Path:
+    """``cnn_data.py``, the loader that ships beside every notebook (one file, here in the kit)."""
+    from grader.datasets import cnn_data
+
+    return Path(cnn_data.__file__)
 
 
-def load_splits(name: str, course=None, seed=None, public_fraction: float = 0.3) -> Splits:
-    """The notebook view of dataset ``name``, prepared by the grader in the job directory."""
-    folder = Path(os.environ.get(DATA_ENV, "/job/data"))
-    path = folder / f"{name}.npz"
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"Dataset {name!r} was not prepared for this notebook (no {path}). "
-            "The assignment's assignment.toml must list it in `datasets`."
-        )
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {key: data[key] for key in ARRAYS}
-        class_names = [str(c) for c in data["class_names"]]
-        source, variant = str(data["source"]), str(data["variant"])
-    return Splits(**arrays, class_names=class_names, source=source, variant=variant, name=name,
-                  public_fraction=public_fraction)
+def write_notebook_folder(course, names, folder: str | os.PathLike) -> list[Path]:
+    """What a notebook needs beside it: ``cnn_data.py`` and ``data/<name>.npz``; returns the files written."""
+    import shutil
 
-
-def generate_shapes(folder: str | os.PathLike, seed: int | None = None, n_train_per_class: int | None = None,
-                    n_challenge_per_class: int | None = None) -> Path:
-    """Write the view's shapes as PNG folders ``train/<class>/<class>NNN.png`` and ``challenge/...``."""
-    from PIL import Image
-
-    splits = load_splits("shapes")
     folder = Path(folder)
-    for kind, x, y in (("train", splits.x_train, splits.y_train), ("challenge", splits.x_private, splits.y_private)):
-        counters: dict[int, int] = {}
-        for image, label in zip(x, y):
-            name = splits.class_names[int(label)]
-            index = counters.get(int(label), 0)
-            counters[int(label)] = index + 1
-            target = folder / kind / name
-            target.mkdir(parents=True, exist_ok=True)
-            Image.fromarray(np.asarray(image, dtype=np.uint8)).save(target / f"{name}{index:03d}.png")
-    return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    loader = folder / loader_path().name
+    shutil.copyfile(loader_path(), loader)
+    return [loader, *write_notebook_data(course, names, folder / "data")]
+
+
+def loader_importable() -> None:
+    """Make ``import cnn_data`` work in this process, for trusted in-process runs of a notebook's code."""
+    import sys
+
+    from grader.datasets import cnn_data
+
+    sys.modules.setdefault(loader_path().stem, cnn_data)

@@ -16,27 +16,20 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from grader.datasets.cnn_data import Splits as NotebookSplits
 from grader.errors import DatasetError
 
 DEFAULT_SEED = 2026
 
 
 @dataclass
-class Splits:
-    """A dataset split for a course: arrays (or file paths for image folders) and ids."""
+class Splits(NotebookSplits):
+    """A dataset split for a course: arrays (or file paths for image folders) and ids.
 
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_public: np.ndarray
-    y_public: np.ndarray
-    x_private: np.ndarray
-    y_private: np.ndarray
-    class_names: list[str]
-    source: str
-    variant: str
-    ids_public: np.ndarray
-    ids_private: np.ndarray
-    name: str = ""
+    The fields a notebook reads are those of the loader that ships with it
+    (:class:`grader.datasets.cnn_data.Splits`); the kit adds how the split was made.
+    """
+
     seed: int = DEFAULT_SEED
     public_fraction: float = 0.3
     counts: dict[str, list[int]] = field(default_factory=dict)  # split -> examples per class

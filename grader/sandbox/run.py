@@ -35,12 +35,15 @@ from grader.sandbox.limits import SandboxLimits
 VERDICTS = ("ok", "timeout", "memory_limit", "crashed", "killed", "output_limit")
 RUNTIME_MODULES = ("judge/__init__.py", "judge/codec.py", "judge/ops.py", "judge/kit_models.py",
                    "judge/backend.py", "sandbox/__init__.py", "sandbox/worker.py")
-# Inside the sandbox, `grader.datasets` is the notebook view: the training split that the grader
-# wrote into the job directory, never the held-out data (see grader/datasets/notebook_view.py).
+# Inside the sandbox a notebook imports `cnn_data`, the loader that ships in every assignment's zip
+# (grader/datasets/cnn_data.py): it reads the training split that the grader wrote into the job
+# directory, never the held-out data. `grader.datasets` is the same file, for notebooks released
+# before cnn_data. Paths are relative to the runtime folder; origins to the grader package.
 RUNTIME_ALIASES = {
-    "datasets/__init__.py": "datasets/notebook_view.py",
-    "datasets/shapes.py": '"""The shapes as PNG folders, from the notebook view."""\n'
-                          "from grader.datasets import generate_shapes  # noqa: F401\n",
+    "cnn_data.py": "datasets/cnn_data.py",
+    "grader/datasets/__init__.py": "datasets/cnn_data.py",
+    "grader/datasets/shapes.py": '"""The shapes as PNG folders, from the notebook view."""\n'
+                                 "from grader.datasets import generate_shapes  # noqa: F401\n",
 }
 
 
@@ -97,7 +100,7 @@ def runtime_dir() -> Path:
             else:
                 shutil.copyfile(package / relative, destination)
         for relative, origin in RUNTIME_ALIASES.items():
-            destination = target / "grader" / relative
+            destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             if origin.endswith(".py"):
                 shutil.copyfile(package / origin, destination)

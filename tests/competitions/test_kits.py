@@ -184,3 +184,26 @@ def test_a_sixth_competition_from_a_folder_of_images(course, tmp_path):
         (folder / "competition.toml").write_text('title = "x"\ndataset = "image-folder"\nmetric = "accuracy_score"\n'
                                                   'deadline = 2026-12-18T23:59:00+09:00\n')
         load_competition(course, "flowers")
+
+
+def test_readme_says_deadline_daily_limit_metric_and_how_to_submit(course):
+    add_competition(course, "toy", TOY_TOML.format(daily_limit=4))
+    readme = read_zip(course.path("release", "toy.zip"))["toy/README.md"].decode()
+    section = readme[readme.index("## How to submit"):readme.index("## Rules")]
+    assert section == ("## How to submit\n\n"
+                       "- **Deadline:** Friday 2026-12-18 23:59 (Asia/Seoul, UTC+09:00).\n"
+                       "- **Daily limit:** 4 valid submissions per team per day (days in Asia/Seoul).\n"
+                       "- **Metric:** `accuracy_score` (higher is better).\n\n"
+                       "Submit your `submission.csv` as your instructor says.\n\n")
+    # with grader.toml's [server] url, `grader release` gives the server and the command
+    from grader.competitions.kits import release_kit
+    from grader.course import validate_config
+
+    course.config = validate_config({"server": {"url": "https://cnn.example.edu"}}, course.path("grader.toml"))
+    folder = course.path("competitions", "digits")
+    folder.mkdir()
+    (folder / "competition.toml").write_text(TOY_TOML.format(daily_limit=4), encoding="utf-8")
+    readme = read_zip(release_kit(course, "digits"))["digits/README.md"].decode()
+    assert ("Submit your `submission.csv` on the class server, <https://cnn.example.edu>, or with cnnkit's "
+            "command line:\n\n```\n"
+            'grader submit digits submission.csv -m "what you changed" --server https://cnn.example.edu\n```\n') in readme

@@ -46,6 +46,10 @@ def run_data_list(root):
     ('[course]\ntimezone = "Mars/Olympus"\n',
      "[course] timezone 'Mars/Olympus' is not an IANA time zone (e.g. 'Asia/Seoul', 'UTC')."),
     ("[sandbox]\nmemory_mb = 0\n", "[sandbox] memory_mb must be a positive integer, got 0."),
+    ('[server]\nurl = "cnn.example.edu"\n',
+     "[server] url must be the server's address, like 'https://cnn.example.edu', got 'cnn.example.edu'."),
+    ('[server]\nurl = "https://cnn example.edu"\n',
+     "[server] url must be the server's address, like 'https://cnn.example.edu', got 'https://cnn example.edu'."),
 ])
 def test_bad_config_is_one_line_and_changes_nothing(tmp_path, text, message):
     root = course_with_toml(tmp_path, text)
