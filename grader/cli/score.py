@@ -88,14 +88,38 @@ def score_report(summary) -> Report:
 
 @main.command()
 @click.argument("path", type=click.Path())
+@click.option("--assignment", default=None, metavar="NAME",
+              help="Every hand-in in PATH is for this assignment (a download of one assignment from the LMS).")
+@output_options
 @click.pass_context
-def collect(ctx, path):
-    """Import submissions: a folder STUDENT/ASSIGNMENT/*.ipynb or an LMS zip (<student>_..._<assignment>.ipynb)."""
+def collect(ctx, path, assignment, output):
+    """Import hand-ins: a folder STUDENT/ASSIGNMENT/*.ipynb, or a Canvas or Moodle download (folder or zip).
+
+    Every file is listed with what became of it (collected, superseded, ignored, skipped) and why.
+    Exit status 1 when a hand-in was skipped.
+    """
     from grader.autograde.collect import collect as run_collect
 
-    collected = run_collect(get_course(ctx), path)
-    new = sum(1 for c in collected if c.new)
-    click.echo(f"Collected {plural(len(collected), 'notebook')} ({new} new) into submitted/.")
+    report = run_collect(get_course(ctx), path, assignment=assignment)
+    output.emit(collect_report(report))
+    if not report.complete:
+        if output.format != "table":
+            click.echo(report.summary(), err=True)
+        ctx.exit(1)
+
+
+COLLECT_COLUMNS = [Column("file"), Column("outcome"), Column("student"), Column("assignment"), Column("reason"),
+                   Column("late", table=False), Column("new", table=False), Column("sha256", table=False)]
+
+
+def collect_report(report) -> Report:
+    """Every file of the download with its outcome; the summary line below the table."""
+    from grader.autograde.collect import outcome_counts
+
+    return Report([f.to_dict() for f in report.files], COLLECT_COLUMNS, heading=f"Files in {report.source}",
+                  notes=[report.summary()],
+                  about={"source": report.source, "counts": outcome_counts(report), "summary": report.summary(),
+                         "complete": report.complete})
 
 
 @main.command()
