@@ -113,16 +113,17 @@ def _stem(name: str) -> str:
     return base[: -len(".ipynb")] if base.lower().endswith(".ipynb") else base
 
 
-def _separators(text: str) -> str:
+def words_key(text: str) -> str:
+    """``text`` compared loosely: any case, and ``-``, ``_``, ``.`` or spaces between its words alike."""
     return re.sub(r"[\s_.-]+", "-", text.casefold())
 
 
 def assignment_in_name(name: str, assignments: list[str]) -> tuple[str | None, str | None]:
     """``(assignment, None)`` for the one released assignment whose name is in ``name`` (any case, with
     ``-``, ``_``, ``.`` or spaces between its words); ``(None, why)`` when none or several are."""
-    text = _separators(_stem(name))
-    found = [a for a in assignments if _separators(a) in text]
-    found = [a for a in found if not any(a != b and _separators(a) in _separators(b) for b in found)]
+    text = words_key(_stem(name))
+    found = [a for a in assignments if words_key(a) in text]
+    found = [a for a in found if not any(a != b and words_key(a) in words_key(b) for b in found)]
     if len(found) == 1:
         return found[0], None
     if found:
@@ -139,7 +140,7 @@ def _words(name: str) -> list[str]:
     return re.sub(r"[^\w\s]", " ", text).split()
 
 
-def _squashed(text: str) -> str:
+def squashed(text: str) -> str:
     """A name as Canvas puts it in a file name: lower case, nothing but letters, digits and ``_``."""
     return re.sub(r"\W", "", unicodedata.normalize("NFKC", text).lower())
 
@@ -148,9 +149,9 @@ def canvas_names(name: str) -> set[str]:
     """The ways Canvas may write a roster name in a download: its sortable form ("Smith, Jane" →
     ``smithjane``) and the name as written (``janesmith``)."""
     words = name.replace(",", " , ").split()
-    forms = {_squashed(name)}
+    forms = {squashed(name)}
     if "," not in words and len(words) > 1:
-        forms.add(_squashed(words[-1] + "".join(words[:-1])))
+        forms.add(squashed(words[-1] + "".join(words[:-1])))
     return {form for form in forms if form}
 
 
@@ -183,7 +184,7 @@ class Roster:
     def canvas(self, name: LmsName) -> Match:
         return (self._one(self._lms.get(name.canvas_user or ""), f"Canvas user id {name.canvas_user}")
                 or self._one(self._folded.get((name.login or "").casefold()), "student id")
-                or self._one(self._canvas.get(_squashed(name.login or "")), "name")
+                or self._one(self._canvas.get(squashed(name.login or "")), "name")
                 or self._none(f"Canvas user {name.canvas_user} ({name.login}) is not in the roster: add the Canvas "
                               "user ids as the roster's lms_id column ('grader roster import FILE.csv')"))
 

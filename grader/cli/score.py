@@ -138,13 +138,33 @@ def feedback(ctx, assignment, students):
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here (default: stdout).")
+@click.option("--format", "export_format", type=click.Choice(["csv", "canvas", "moodle"]), default="csv",
+              show_default=True,
+              help="csv: nbgrader's columns plus ours, a row per assignment and student; canvas / moodle: the file "
+                   "that LMS imports into its gradebook, a row per student (docs/grading-export.md).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the file here (default: stdout).")
+@click.option("--assignment", "assignments", multiple=True, metavar="NAME",
+              help="Only this assignment (repeatable; canvas and moodle).")
+@click.option("--canvas-gradebook", type=click.Path(dir_okay=False), default=None,
+              help="Canvas's own gradebook export (Grades > Export): the grades go to its students and its "
+                   "assignment columns 'Title (id)'.")
 @click.pass_context
-def export(ctx, out):
-    """Grades as CSV: nbgrader's export columns plus judge points, status and late penalty."""
-    from grader.export import export_csv
+def export(ctx, export_format, out, assignments, canvas_gradebook):
+    """Grades as CSV: nbgrader's columns plus ours, or the import file of Canvas or Moodle."""
+    from grader.export import export_csv, export_lms
 
-    text = export_csv(get_course(ctx), out=out)
+    course = get_course(ctx)
+    if export_format == "csv":
+        if assignments or canvas_gradebook:
+            raise click.UsageError("--assignment and --canvas-gradebook go with --format canvas or moodle; "
+                                   "the csv format lists every assignment.")
+        text, notes = export_csv(course, out=out), []
+    else:
+        result = export_lms(course, export_format, assignments=list(assignments) or None,
+                            canvas_gradebook=canvas_gradebook, out=out)
+        text, notes = result.text, result.warnings
+    for note in notes:
+        click.echo(f"Warning: {note}", err=True)
     if out is None:
         click.echo(text, nl=False)
     else:
