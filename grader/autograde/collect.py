@@ -120,7 +120,7 @@ def collect(course, source: str | os.PathLike, *, assignment: str | None = None)
 
     source = Path(source)
     if not source.exists():
-        raise SubmissionError(f"{source} does not exist. Give a folder or an LMS zip (Canvas, Moodle) of hand-ins.")
+        raise SubmissionError(f"{source} does not exist. Give a folder STUDENT/ASSIGNMENT/*.ipynb or an LMS zip.")
     released = released_assignments(course)
     if not released:
         raise SubmissionError("No assignment has been released yet. Run 'grader release NAME' first.")

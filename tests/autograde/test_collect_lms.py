@@ -122,8 +122,7 @@ def test_a_canvas_download_names_every_file(lms_course, tmp_path):
     result = invoke(lms_course, "collect", str(archive), "--json")
     assert result.exit_code == 1
     rows = outcomes(result)
-    got = {name: (r["outcome"], r["student"]) for name, r in rows.items()}
-    assert got == {
+    assert {name: (r["outcome"], r["student"]) for name, r in rows.items()} == {
         "smithjane_12345_70001_01-preprocessing.ipynb": ("superseded", "jsmith"),
         "smithjane_12345_70005_01-preprocessing-1.ipynb": ("collected", "jsmith"),
         "smithjane_12345_70006_notes.pdf": ("ignored", "jsmith"),
@@ -168,8 +167,7 @@ def test_a_moodle_download_is_matched_by_full_name(lms_course, tmp_path):
     result = invoke(lms_course, "collect", str(archive), "--assignment", PREPROCESSING, "--json")
     assert result.exit_code == 1
     rows = outcomes(result)
-    got = {name: (r["outcome"], r["student"]) for name, r in rows.items()}
-    assert got == {
+    assert {name: (r["outcome"], r["student"]) for name, r in rows.items()} == {
         "Jane Smith_501_assignsubmission_file/my notebook.ipynb": ("collected", "jsmith"),
         "Kim Lee_502_assignsubmission_file_/homework.ipynb": ("collected", "klee"),
         "Kim Lee_502_assignsubmission_onlinetext_/onlinetext.html": ("ignored", None),
