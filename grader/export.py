@@ -168,13 +168,15 @@ def _grades(course, assignments: list[str] | None) -> _Grades:
     from grader.words import plural
 
     store = Store.open(course)
-    records = [r for r in grade_records(course, store) if not assignments or r.assignment in assignments]
+    every = grade_records(course, store)
+    records = [r for r in every if not assignments or r.assignment in assignments]
     with store.read() as session:
         known = {a.name: a for a in session.scalars(select(Assignment))}
         people = {s.id: (s.name, s.email, s.lms_id) for s in session.scalars(select(Student))}
-    unknown = [name for name in assignments or [] if name not in known]
+    names = set(known) | {r.assignment for r in every}
+    unknown = [name for name in assignments or [] if name not in names]
     if unknown:
-        raise GraderError(f"Unknown assignment {unknown[0]!r}. Known assignments: {', '.join(sorted(known)) or 'none'}.")
+        raise GraderError(f"Unknown assignment {unknown[0]!r}. Known assignments: {', '.join(sorted(names)) or 'none'}.")
     if not records:
         raise GraderError("No grades to export yet" + (f" for {', '.join(assignments)}" if assignments else "") +
                           ". Run 'grader score' first.")

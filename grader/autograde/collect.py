@@ -104,7 +104,7 @@ class _Entry:
 @dataclass
 class _Candidate:
     outcome: FileOutcome
-    data: bytes
+    copy: Path  # the notebook's bytes, kept on disk until written (a class's notebooks may not fit in memory)
     when: datetime
     time_known: bool
     name: LmsName
@@ -140,10 +140,11 @@ def collect(course, source: str | os.PathLike, *, assignment: str | None = None)
                 report.files.append(found.outcome)
             else:
                 report.files.append(found)
-    if not report.files:
-        raise SubmissionError(f"No files found in {source}. Give a folder or an LMS zip (Canvas, Moodle) of hand-ins.")
-    for chosen in _newest(candidates):
-        _write(course, chosen)
+        if not report.files:
+            raise SubmissionError(f"No files found in {source}. Give a folder or an LMS zip (Canvas, Moodle) of "
+                                  "hand-ins.")
+        for chosen in _newest(candidates):
+            _write(course, chosen)
     _companions(report)
     return report
 
@@ -222,7 +223,8 @@ def _examine(entry: _Entry, assignments: list[str], given: str | None, roster: R
     if not parts or ".." in parts or entry.path.startswith(("/", "\\")):
         return outcome(SKIPPED, "unsafe path: it points outside the download")
     system = next((why for folder, why in SYSTEM_FOLDERS.items() if folder in parts[:-1]), None)
-    system = system or SYSTEM_FILES.get(parts[-1].lower())
+    system = system or SYSTEM_FILES.get(parts[-1].lower()) or (
+        "macOS file metadata (AppleDouble)" if parts[-1].startswith("._") else None)
     if system:
         return outcome(IGNORED, system)
     if parts[-1] == "timestamp.txt":
@@ -250,13 +252,14 @@ def _examine(entry: _Entry, assignments: list[str], given: str | None, roster: R
         data = entry.read()
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, RuntimeError, ValueError) as exc:  # Runtime: encrypted
         return outcome(SKIPPED, f"unreadable: {exc}", **found)
-    problem = _notebook_problem(data, scratch)
+    copy = scratch / f"{hashlib.sha256(entry.path.encode()).hexdigest()}.ipynb"  # one per file of the download
+    problem = _notebook_problem(data, copy)
     if problem:
         return outcome(SKIPPED, f"not a notebook: {problem}", **found)
     when, time_known = _hand_in_time(entry, name)
     late = "; marked late by Canvas" if name.late else ""
     result = outcome(COLLECTED, f"student {how}{late}", sha256=hashlib.sha256(data).hexdigest(), **found)
-    return _Candidate(result, data, when, time_known, name)
+    return _Candidate(result, copy, when, time_known, name)
 
 
 def _student(name: LmsName, roster: Roster) -> tuple[str | None, str]:
@@ -271,11 +274,10 @@ def _student(name: LmsName, roster: Roster) -> tuple[str | None, str]:
     return found.student, found.how
 
 
-def _notebook_problem(data: bytes, scratch: Path) -> str | None:
-    """Why ``data`` is not a Jupyter notebook the grader can run (None when it is one)."""
+def _notebook_problem(data: bytes, path: Path) -> str | None:
+    """Why ``data`` (written to ``path``) is not a Jupyter notebook the grader can run (None when it is one)."""
     from grader.autograde.tamper import InvalidNotebook, read_notebook
 
-    path = scratch / "check.ipynb"
     path.write_bytes(data)
     try:
         read_notebook(path)
@@ -323,23 +325,23 @@ def _write(course, candidate: _Candidate) -> None:
     from grader.autograde.late import read_timestamp
     from grader.store import Store, Student, Submission
 
-    result = candidate.outcome
+    result, data = candidate.outcome, candidate.copy.read_bytes()
     student, assignment = result.student, result.assignment
     folder = course.path("submitted", student, assignment)
     target = folder / f"{assignment}.ipynb"
     current = target.read_bytes() if target.is_file() else None
     current_time = read_timestamp(folder) if current is not None else None
-    if current is not None and current != candidate.data and candidate.time_known and current_time is not None \
+    if current is not None and current != data and candidate.time_known and current_time is not None \
             and current_time > candidate.when:
         result.outcome = SUPERSEDED
         result.reason = f"submitted/{student}/{assignment}/ already holds a newer hand-in ({current_time:%Y-%m-%d %H:%M} UTC)"
         return
     store = Store.open(course)
-    store.put_file(candidate.data)
+    store.put_file(data)
     folder.mkdir(parents=True, exist_ok=True)
-    if current != candidate.data:
+    if current != data:
         partial = folder / f".{assignment}.ipynb.partial"
-        partial.write_bytes(candidate.data)
+        partial.write_bytes(data)
         os.replace(partial, target)
     stamp = folder / "timestamp.txt"
     if candidate.time_known:
@@ -355,10 +357,10 @@ def _write(course, candidate: _Candidate) -> None:
             Submission.student_id == student, Submission.sha256 == result.sha256)) is not None
         if not exists:
             session.add(Submission(kind="assignment", target=assignment, student_id=student, sha256=result.sha256,
-                                   size=len(candidate.data), original_name=result.file[-512:],
+                                   size=len(data), original_name=result.file[-512:],
                                    submitted_at=candidate.when, status="pending", is_late=result.late))
     result.new = not exists
-    if current == candidate.data:
+    if current == data:
         result.reason = f"already collected ({result.reason})"
 
 

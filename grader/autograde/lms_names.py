@@ -196,9 +196,10 @@ class Roster:
         return (self._one(self._words.get(tuple(words)), "name")
                 or self._one(self._sorted_words.get(tuple(sorted(words))), "name")
                 or self._one(self._folded.get((name.full_name or "").casefold()), "student id")
-                or self._none(f"{name.full_name!r} is not a name in the roster (Moodle's number {name.participant} "
-                              "is a participant number, not a user id, so the full name must match the roster's "
-                              "name column)"))
+                or self._none(f"{name.full_name!r} is not a name in the roster " + (
+                    f"(Moodle's number {name.participant} is a participant number, not a user id, so the full name "
+                    "must match the roster's name column)" if name.participant else
+                    "(a Moodle team hand-in names its group; collect it as STUDENT/ASSIGNMENT/ folders)")))
 
     def plain(self, name: LmsName) -> Match:
         return (self._one(self._folded.get((name.login or "").casefold()), "student id")

@@ -118,6 +118,7 @@ def test_a_canvas_download_names_every_file(lms_course, tmp_path):
         "anon_x8Kq2_70008_01-preprocessing.ipynb": notebook(lms_course, "anonymous"),
         "broken_32345_70009_01-preprocessing.ipynb": "{not json",
         "__MACOSX/._smithjane_12345_70001_01-preprocessing.ipynb": b"\x00\x05\x16\x07",
+        "._leekim_22345_70002_01-preprocessing.ipynb": b"\x00\x05\x16\x07",  # unpacked on Linux, zipped again
     })
     result = invoke(lms_course, "collect", str(archive), "--json")
     assert result.exit_code == 1
@@ -134,6 +135,7 @@ def test_a_canvas_download_names_every_file(lms_course, tmp_path):
         "anon_x8Kq2_70008_01-preprocessing.ipynb": ("skipped", None),
         "broken_32345_70009_01-preprocessing.ipynb": ("skipped", "mpark"),
         "__MACOSX/._smithjane_12345_70001_01-preprocessing.ipynb": ("ignored", None),
+        "._leekim_22345_70002_01-preprocessing.ipynb": ("ignored", None),
     }
     reason = {name: r["reason"] for name, r in rows.items()}
     assert reason["smithjane_12345_70001_01-preprocessing.ipynb"] == \
@@ -150,7 +152,7 @@ def test_a_canvas_download_names_every_file(lms_course, tmp_path):
     assert json.loads((submitted(lms_course, "jsmith") / f"{PREPROCESSING}.ipynb").read_text()) \
         ["metadata"]["handed_in_by"] == "new"
     assert result.stderr.strip() == ("Collected 2 notebooks (2 new) into submitted/. Not collected: 2 superseded, "
-                                     "3 ignored, 4 skipped. Fix or hand in the skipped files again, then run "
+                                     "4 ignored, 4 skipped. Fix or hand in the skipped files again, then run "
                                      "'grader collect' again.")
 
 
@@ -253,3 +255,35 @@ def test_size_links_and_bad_options_are_named(lms_course, tmp_path):
         collect(lms_course, tmp_path / "incoming", assignment="nope")
     result = invoke(lms_course, "collect", str(tmp_path / "incoming"), "--assignment", "nope")
     assert result.exit_code == 1 and result.stderr.startswith("Error: --assignment 'nope' is not a released")
+
+
+@pytest.mark.parametrize("path, layout, own, late, file_id, resubmission", [
+    ("smithjane_LATE_12345_67890_01-preprocessing.ipynb", "canvas", "01-preprocessing.ipynb", True, 67890, 0),
+    ("smithjane_late_12345_67890_hw_1-2.ipynb", "canvas", "hw_1-2.ipynb", True, 67890, 2),
+    ("smithjane_12345_67890_01-preprocessing-3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6.ipynb", "canvas",
+     "01-preprocessing-3f2a9c1e-1b2c-4d5e-8f90-a1b2c3d4e5f6.ipynb", False, 67890, 8),  # Canvas's 8th and later
+    ("Jane Smith_501_assignsubmission_file_/sub/dir/nb (2).ipynb", "moodle", "sub/dir/nb (2).ipynb", False, 0, 2),
+    ("Default group_assignsubmission_file/nb.ipynb", "moodle", "nb.ipynb", False, 0, 0),
+    ("alice/fixture_assignment/alice.ipynb", "nbgrader", "alice.ipynb", False, 0, 0),
+    ("notes.ipynb", "plain", "notes.ipynb", False, 0, 0),
+])
+def test_lms_names_are_read_as_the_lms_writes_them(path, layout, own, late, file_id, resubmission):
+    from grader.autograde.lms_names import parse
+
+    name = parse(tuple(path.split("/")), [ASSIGNMENT, PREPROCESSING])
+    assert (name.layout, name.own_name, name.late, name.file_id, name.resubmission) == \
+        (layout, own, late, file_id, resubmission)
+
+
+def test_a_name_two_students_share_matches_neither():
+    from grader.autograde.lms_names import Roster, parse
+
+    roster = Roster([("klee1", "Kim Lee", None), ("klee2", "Kim Lee", "22345"), ("jsmith", "Jane Smith", None)])
+    canvas = roster.canvas(parse(("leekim_99999_1_hw.ipynb",), [PREPROCESSING]))
+    assert canvas.student is None and canvas.how.startswith("the name matches several students (klee1, klee2)")
+    assert roster.canvas(parse(("leekim_22345_1_hw.ipynb",), [PREPROCESSING])).student == "klee2"  # the id decides
+    assert roster.canvas(parse(("smithjane_5_1_hw.ipynb",), [PREPROCESSING])).how == "by name"
+    moodle = roster.moodle(parse(("Lee Kim_7_assignsubmission_file", "hw.ipynb"), [PREPROCESSING]))
+    assert moodle.student is None and "several students" in moodle.how
+    empty = Roster([]).canvas(parse(("leekim_22345_1_hw.ipynb",), [PREPROCESSING]))
+    assert empty.how.startswith("no student found: the roster is empty")
