@@ -106,10 +106,18 @@ def export_csv(course, *, out: str | os.PathLike | None = None) -> str:
 
 
 def write_atomically(out: str | os.PathLike, text: str) -> None:
+    from grader.errors import GraderError
+
     target = Path(out)
     partial = target.with_name(f".{target.name}.partial")
-    partial.write_text(text, encoding="utf-8")
-    os.replace(partial, target)
+    try:
+        partial.write_text(text, encoding="utf-8")
+        os.replace(partial, target)
+    except OSError as exc:
+        if partial.parent.is_dir():
+            partial.unlink(missing_ok=True)
+        raise GraderError(f"Cannot write {target}: {exc.strerror or exc}. Check the folder exists and is writable.") \
+            from None
 
 
 # ---------------------------------------------------------------- LMS gradebooks

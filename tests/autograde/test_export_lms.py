@@ -157,6 +157,9 @@ def test_export_cli_writes_the_lms_file_and_refuses_what_does_not_fit(recorded, 
                                                   "goes with --format canvas only.\n")
     unknown = invoke(recorded, "export", "--format", "canvas", "--assignment", "nope")
     assert unknown.exit_code == 1 and unknown.output.startswith("Error: Unknown assignment 'nope'. Known assignments:")
+    nowhere = invoke(recorded, "export", "--format", "moodle", "--out", str(tmp_path / "missing" / "m.csv"))
+    assert (nowhere.exit_code, nowhere.output) == (1, f"Error: Cannot write {tmp_path / 'missing' / 'm.csv'}: No such "
+                                                      "file or directory. Check the folder exists and is writable.\n")
     not_canvas = tmp_path / "grades.csv"
     not_canvas.write_text("name,score\nalice,3\n")
     bad = invoke(recorded, "export", "--format", "canvas", "--canvas-gradebook", str(not_canvas))
