@@ -88,14 +88,38 @@ def score_report(summary) -> Report:
 
 @main.command()
 @click.argument("path", type=click.Path())
+@click.option("--assignment", default=None, metavar="NAME",
+              help="Every hand-in in PATH is for this assignment (a download of one assignment from the LMS).")
+@output_options
 @click.pass_context
-def collect(ctx, path):
-    """Import submissions: a folder STUDENT/ASSIGNMENT/*.ipynb or an LMS zip (<student>_..._<assignment>.ipynb)."""
+def collect(ctx, path, assignment, output):
+    """Import hand-ins: a folder STUDENT/ASSIGNMENT/*.ipynb, or a Canvas or Moodle download (folder or zip).
+
+    Every file is listed with what became of it (collected, superseded, ignored, skipped) and why.
+    Exit status 1 when a hand-in was skipped.
+    """
     from grader.autograde.collect import collect as run_collect
 
-    collected = run_collect(get_course(ctx), path)
-    new = sum(1 for c in collected if c.new)
-    click.echo(f"Collected {plural(len(collected), 'notebook')} ({new} new) into submitted/.")
+    report = run_collect(get_course(ctx), path, assignment=assignment)
+    output.emit(collect_report(report))
+    if not report.complete:
+        if output.format != "table":
+            click.echo(report.summary(), err=True)
+        ctx.exit(1)
+
+
+COLLECT_COLUMNS = [Column("file"), Column("outcome"), Column("student"), Column("assignment"), Column("reason"),
+                   Column("late", table=False), Column("new", table=False), Column("sha256", table=False)]
+
+
+def collect_report(report) -> Report:
+    """Every file of the download with its outcome; the summary line below the table."""
+    from grader.autograde.collect import outcome_counts
+
+    return Report([f.to_dict() for f in report.files], COLLECT_COLUMNS, heading=f"Files in {report.source}",
+                  notes=[report.summary()],
+                  about={"source": report.source, "counts": outcome_counts(report), "summary": report.summary(),
+                         "complete": report.complete})
 
 
 @main.command()
@@ -114,13 +138,33 @@ def feedback(ctx, assignment, students):
 
 
 @main.command()
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the CSV here (default: stdout).")
+@click.option("--format", "export_format", type=click.Choice(["csv", "canvas", "moodle"]), default="csv",
+              show_default=True,
+              help="csv: nbgrader's columns plus ours, a row per assignment and student; canvas / moodle: the file "
+                   "that LMS imports into its gradebook, a row per student (docs/grading-export.md).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write the file here (default: stdout).")
+@click.option("--assignment", "assignments", multiple=True, metavar="NAME",
+              help="Only this assignment (repeatable; canvas and moodle).")
+@click.option("--canvas-gradebook", type=click.Path(dir_okay=False), default=None,
+              help="Canvas's own gradebook export (Grades > Export): the grades go to its students and its "
+                   "assignment columns 'Title (id)'.")
 @click.pass_context
-def export(ctx, out):
-    """Grades as CSV: nbgrader's export columns plus judge points, status and late penalty."""
-    from grader.export import export_csv
+def export(ctx, export_format, out, assignments, canvas_gradebook):
+    """Grades as CSV: nbgrader's columns plus ours, or the import file of Canvas or Moodle."""
+    from grader.export import export_csv, export_lms
 
-    text = export_csv(get_course(ctx), out=out)
+    course = get_course(ctx)
+    if export_format == "csv":
+        if assignments or canvas_gradebook:
+            raise click.UsageError("--assignment and --canvas-gradebook go with --format canvas or moodle; "
+                                   "the csv format lists every assignment.")
+        text, notes = export_csv(course, out=out), []
+    else:
+        result = export_lms(course, export_format, assignments=list(assignments) or None,
+                            canvas_gradebook=canvas_gradebook, out=out)
+        text, notes = result.text, result.warnings
+    for note in notes:
+        click.echo(f"Warning: {note}", err=True)
     if out is None:
         click.echo(text, nl=False)
     else:

@@ -70,19 +70,26 @@ def test_collect_a_folder_and_an_lms_zip(course, tmp_path):
     (folder / "mine.ipynb").write_text(notebook)
     (folder / "timestamp.txt").write_text("2026-11-30 08:00:00.000000 UTC")
     result = invoke(course, "collect", str(tmp_path / "incoming"))
-    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == "Collected 1 notebook (1 new) into submitted/. Not collected: 1 ignored."
     assert course.path("submitted", "frank", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").read_text() == notebook
     assert course.path("submitted", "frank", ASSIGNMENT, "timestamp.txt").read_text().startswith("2026-11-30 08:00:00")
 
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name,lms_id\ngrace,Grace Hopper,12345\n")
+    assert invoke(course, "roster", "import", str(roster)).exit_code == 0
     archive = tmp_path / "lms.zip"
     with zipfile.ZipFile(archive, "w") as zf:
-        zf.writestr(f"grace_12345_67890_{ASSIGNMENT}.ipynb", notebook)
+        zf.writestr(f"hoppergrace_12345_67890_{ASSIGNMENT}.ipynb", notebook)
         zf.writestr("readme.txt", "not a notebook")
     result = invoke(course, "collect", str(archive))
-    assert result.output == "Collected 1 notebook (1 new) into submitted/.\n", result.output
+    assert result.exit_code == 1  # readme.txt was not collected, and says why
+    assert "readme.txt" in result.output and "not a notebook (.txt)" in result.output
+    assert result.output.splitlines()[-1].startswith("Collected 1 notebook (1 new) into submitted/. "
+                                                     "Not collected: 1 skipped.")
     assert course.path("submitted", "grace", ASSIGNMENT, f"{ASSIGNMENT}.ipynb").is_file()
-    again = invoke(course, "collect", str(archive))
-    assert again.output == "Collected 1 notebook (0 new) into submitted/.\n"
+    again = invoke(course, "collect", str(archive), "--json")
+    assert json.loads(again.stdout)["summary"].startswith("Collected 1 notebook (0 new) into submitted/.")
 
     from grader.store import Store
     from grader.store.models import Submission
@@ -100,5 +107,5 @@ def test_collect_refuses_what_it_cannot_read(course, tmp_path):
     empty = tmp_path / "empty"
     empty.mkdir()
     result = invoke(course, "collect", str(empty))
-    assert result.output == (f"Error: No submissions found in {empty}: expected STUDENT/ASSIGNMENT/*.ipynb or "
-                             f"<student>_..._<assignment>.ipynb for one of: {ASSIGNMENT}.\n")
+    assert (result.exit_code, result.output) == (
+        1, f"Error: No files found in {empty}. Give a folder or an LMS zip (Canvas, Moodle) of hand-ins.\n")
