@@ -584,7 +584,8 @@ def instructor(request: Request) -> Principal:
     return who
 
 
-EXPORTS = [("csv", "Grades as CSV (nbgrader's columns and cnnkit's)")]
+EXPORTS = [("csv", "Grades as CSV (nbgrader's columns and cnnkit's)"), ("canvas", "For Canvas's gradebook import"),
+           ("moodle", "For Moodle's grade import")]
 
 
 @router.get("/instructor")
@@ -682,14 +683,14 @@ def reveal(slug: str, request: Request, _who: Principal = Depends(caller), confi
 
 @router.get("/instructor/export/{fmt}")
 def export(fmt: str, request: Request):
-    from grader.export import export_csv
+    from grader.export import export_csv, export_lms
 
     state = state_of(request)
     instructor(request)
     if fmt not in dict(EXPORTS):
         raise NotFound(f"There is no export '{fmt}'.")
-    text = export_csv(state.course)
-    name = f"{state.course.get('course', 'id')}-grades.csv"
+    text = export_csv(state.course) if fmt == "csv" else export_lms(state.course, fmt).text
+    name = f"{state.course.get('course', 'id')}-grades-{fmt}.csv"
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
