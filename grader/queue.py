@@ -221,8 +221,12 @@ def _infra_failure(session, job: GradingJob, reason: str) -> str:
 
 
 def _submissions(session, job: GradingJob) -> list[Submission]:
-    if job.kind == COMPETITION:
-        return [session.get(Submission, job.submission_id)] if job.submission_id else []
+    if job.kind == COMPETITION:  # the job's submission, and the team's other pending ones of the same notebook
+        return list(session.scalars(select(Submission).where(
+            Submission.kind == COMPETITION, Submission.target == job.target, Submission.sha256 == job.sha256,
+            (Submission.id == job.submission_id) | ((Submission.team_id == int(job.owner))
+                                                    & (Submission.status == "pending"))))) if job.owner.isdigit() \
+            else ([session.get(Submission, job.submission_id)] if job.submission_id else [])
     return list(session.scalars(select(Submission).where(
         Submission.kind == ASSIGNMENT, Submission.target == job.target, Submission.student_id == job.owner,
         Submission.sha256 == job.sha256)))

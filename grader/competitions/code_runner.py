@@ -94,21 +94,29 @@ def record_code_job(course, session, job, outcome: dict) -> None:
     from grader.competitions.validation import SubmissionSpec, validate_submission
     from grader.errors import SubmissionError
 
-    submission = session.get(Submission, job.submission_id)
+    # The job's own submission, and the team's other pending submissions of the very same notebook.
+    submissions = [session.get(Submission, job.submission_id), *session.scalars(select(Submission).where(
+        Submission.kind == KIND, Submission.target == job.target, Submission.team_id == int(job.owner),
+        Submission.sha256 == job.sha256, Submission.status == "pending", Submission.id != job.submission_id))]
     if outcome.get("error") is not None or not isinstance(outcome.get("data"), bytes):
-        submission.status = FAILED
-        submission.error = str(outcome.get("error") or "the notebook's run returned nothing")[:2000]
+        for submission in submissions:
+            submission.status = FAILED
+            submission.error = str(outcome.get("error") or "the notebook's run returned nothing")[:2000]
         return
     cfg = load_competition(course, job.target)
     solution = load_solution(cfg)
     try:
-        parsed = validate_submission(outcome["data"], SubmissionSpec.for_competition(cfg, solution.ids))
+        parsed = validate_submission(outcome["data"], SubmissionSpec.for_competition(cfg, solution.ids),
+                                     OUTPUT_NAME)
     except SubmissionError as exc:
-        submission.status, submission.error = "invalid", f"The notebook's predictions are invalid: {exc}"[:2000]
+        for submission in submissions:
+            submission.status, submission.error = "invalid", f"The notebook's predictions are invalid: {exc}"[:2000]
         return
     public, private = score_predictions(cfg, solution, parsed.predictions)
-    session.add(Score(submission_id=submission.id, metric=cfg.metric, public_score=public, private_score=private))
-    submission.status, submission.error = "scored", None
+    for submission in submissions:
+        session.add(Score(submission_id=submission.id, metric=cfg.metric, public_score=public,
+                          private_score=private))
+        submission.status, submission.error = "scored", None
 
 
 def copy_kit(kit: Path, job_dir: Path) -> None:
@@ -197,9 +205,32 @@ def pending_code_submissions(store, competition: str, *, rescore: bool = False) 
             .order_by(Submission.id)))
 
 
-def run_pending(course, store, competition: str, *, rescore: bool = False, sandbox: bool = True) -> int:
-    """Run every pending notebook of ``competition``; how many were run."""
+def run_pending(course, store, competition: str, *, rescore: bool = False, sandbox: bool = True,
+                executor=None) -> int:
+    """Run every pending notebook of ``competition`` through the grading queue (the server's dispatcher
+    does the same); how many submissions were run."""
+    from grader import queue
+    from grader.dispatcher import Dispatcher
+    from grader.executors import LocalPoolExecutor
+
     todo = pending_code_submissions(store, competition, rescore=rescore)
-    for submission_id in todo:
-        run_code_submission(course, store, competition, submission_id, sandbox=sandbox)
+    if not todo:
+        return 0
+    job_ids = []
+    with store.transaction() as session:
+        for submission_id in todo:
+            row = session.get(Submission, submission_id)
+            if rescore and row.status == "scored":
+                row.status = "pending"
+            job = queue.enqueue(session, kind=queue.COMPETITION, target=competition, owner=str(row.team_id),
+                                sha256=row.sha256, submission_id=row.id, rescore=rescore)
+            if job is not None:
+                job_ids.append(job.id)
+    own = executor is None
+    executor = executor or LocalPoolExecutor(1, stderr_log=course.path("logs", "grading.log"))
+    try:
+        Dispatcher(course, store, executor, capacity=getattr(executor, "workers", 1), sandbox=sandbox).drain(job_ids)
+    finally:
+        if own:
+            executor.close()
     return len(todo)

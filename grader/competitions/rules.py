@@ -13,6 +13,10 @@ from zoneinfo import ZoneInfo
 
 KIND = "competition"  # Submission.kind of a competition's files (assignments' are "assignment")
 
+# Submissions that never count toward a team's daily limit: refused files, and work the graders lost or
+# an instructor cancelled (a failure of the infrastructure must not cost a student an attempt).
+NOT_COUNTED = ("invalid", "infra_failed", "cancelled")
+
 TIE_RULE = "Ties are broken by submission time: the earlier submission ranks higher."
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from grader.competitions.config import load_competition
-from grader.competitions.rules import KIND, day_window, local_time, now_utc
+from grader.competitions.rules import KIND, NOT_COUNTED, day_window, local_time, now_utc
 from grader.competitions.scoring import score_predictions
 from grader.competitions.solution import load_solution
 from grader.competitions.teams import ensure_competition_row, find_team
@@ -105,12 +105,8 @@ def _submit(course, store, competition: str, read, filename: str | None, *, team
         return row
     with store.transaction() as session:
         _lock_team(session, team_id)
-        start, end = day_window(now, cfg.timezone)
-        used = session.scalar(
-            select(func.count()).select_from(Submission).where(
-                Submission.kind == KIND, Submission.target == cfg.name, Submission.team_id == team_id,
-                Submission.status != "invalid", Submission.submitted_at >= start, Submission.submitted_at < end))
-        if used >= cfg.daily_limit:
+        if used_today(session, cfg, team_id, now) >= cfg.daily_limit:
+            _start, end = day_window(now, cfg.timezone)
             raise LimitExceeded(
                 f"Team '{team}' has used its {cfg.daily_limit} submissions of today in {cfg.name} "
                 f"(days in {cfg.timezone}). Submit again from {local_time(end, cfg.timezone)}.")
@@ -119,7 +115,21 @@ def _submit(course, store, competition: str, read, filename: str | None, *, team
         if scores is not None:
             session.add(Score(submission_id=row.id, metric=cfg.metric, public_score=scores[0],
                               private_score=scores[1], scored_at=now))
+        if status == "pending":  # a code competition's notebook: its run is queued in the same transaction
+            from grader import queue
+
+            queue.enqueue(session, kind=queue.COMPETITION, target=cfg.name, owner=str(team_id), sha256=digest,
+                          submission_id=row.id)
     return row
+
+
+def used_today(session, cfg, team_id: int, now: datetime) -> int:
+    """How many of the team's submissions of ``now``'s day (competition time zone) count toward its limit."""
+    start, end = day_window(now, cfg.timezone)
+    return int(session.scalar(select(func.count()).select_from(Submission).where(
+        Submission.kind == KIND, Submission.target == cfg.name, Submission.team_id == team_id,
+        Submission.status.not_in(NOT_COUNTED), Submission.submitted_at >= start,
+        Submission.submitted_at < end)) or 0)
 
 
 def _lock_team(session, team_id: int) -> None:

@@ -304,14 +304,10 @@ def select_final(course, store, who: Principal, competition: str, ids: list[int]
 
 def used_today(store, cfg, team_id: int, *, now: datetime) -> int:
     """How many of the team's submissions of ``now``'s day count toward the daily limit."""
-    from grader.competitions.rules import KIND, day_window
-    from grader.store import Submission
+    from grader.competitions.submit import used_today as counted
 
-    start, end = day_window(now, cfg.timezone)
     with store.read() as session:
-        return int(session.scalar(select(func.count()).select_from(Submission).where(
-            Submission.kind == KIND, Submission.target == cfg.name, Submission.team_id == team_id,
-            Submission.status != "invalid", Submission.submitted_at >= start, Submission.submitted_at < end)) or 0)
+        return counted(session, cfg, team_id, now)
 
 
 def _all_teams(store, cfg) -> list:

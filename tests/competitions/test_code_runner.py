@@ -179,11 +179,29 @@ def test_score_pending_runs_every_pending_notebook_with_the_sandbox_flag(code_co
     first = submit_notebook(course, store, tmp_path, NEAREST_CENTROID)
     second = submit_notebook(course, store, tmp_path, "pass")
     seen = []
-    import grader.competitions.code_runner as code_runner
+    from concurrent.futures import Future
 
-    real = code_runner.run_code_submission
-    monkeypatch.setattr(code_runner, "run_code_submission",
-                        lambda *a, sandbox, **kw: seen.append(sandbox) or real(*a, sandbox=sandbox, **kw))
+    import grader.competitions.code_runner as code_runner
+    import grader.executors
+
+    class InlineExecutor:  # the queue's dispatcher runs the worker's half here, where the spy can see it
+        workers = 1
+
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def submit(self, fn, *args):
+            future = Future()
+            future.set_result(fn(*args))
+            return future
+
+        def close(self):
+            pass
+
+    real = code_runner.run_code_notebook
+    monkeypatch.setattr(grader.executors, "LocalPoolExecutor", InlineExecutor)
+    monkeypatch.setattr(code_runner, "run_code_notebook",
+                        lambda root, name, path, sandbox: seen.append(sandbox) or real(root, name, path, sandbox))
     assert score_pending(course, store, "code-toy") == 2
     assert seen == [True, True]
     assert submission(store, first.id).status == "scored"
