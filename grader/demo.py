@@ -132,6 +132,7 @@ class DemoSummary:
     assignments: list = field(default_factory=list)  # AssignmentOutcome
     competitions: list = field(default_factory=list)  # CompetitionOutcome
     notes: list = field(default_factory=list)
+    invitations: list = field(default_factory=list)  # (student, sign-in URL) for the class server
 
 
 def run_demo(directory: str | Path = DEFAULT_DIR, *, quick: bool = False, workers: int | None = None,
@@ -146,6 +147,9 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, quick: bool = False, worker
     started = time.monotonic()
     course = _fresh_course(Path(directory), console)
     summary = DemoSummary(course_root=course.root)
+
+    _step(console, "The class list (grader roster import)")
+    _import_roster(course, console)
 
     _step(console, "Datasets (grader data list)")
     summary.datasets = _list_datasets(course, console)
@@ -173,9 +177,44 @@ def run_demo(directory: str | Path = DEFAULT_DIR, *, quick: bool = False, worker
     from leaderboard.build import build_site
 
     summary.site_index = build_site(course, Store.open(course), course.path("site"))
+    _step(console, "Sign-in links for the class server (grader invite)")
+    summary.invitations = _invite(course, INVITED)
     summary.seconds = time.monotonic() - started
     print_summary(summary, console)
     return summary
+
+
+# --- the class ---------------------------------------------------------------------------------
+
+NAMES = {"ada": "Ada Lovelace", "alan": "Alan Turing", "grace": "Grace Hopper", "linus": "Linus Torvalds",
+         "barbara": "Barbara Liskov", "donald": "Donald Knuth", "edsger": "Edsger Dijkstra",
+         "margaret": "Margaret Hamilton", "ken": "Ken Thompson", "dennis": "Dennis Ritchie",
+         "guido": "Guido van Rossum", "hedy": "Hedy Lamarr"}
+INVITED = ("ada", "grace", "dennis")  # the sign-in links the summary prints
+SERVER_URL = "http://127.0.0.1:8000"
+
+
+def _import_roster(course, console) -> None:
+    from grader.roster import import_roster
+    from grader.store import Store
+
+    roster = course.path("demo-files", "roster.csv")
+    roster.parent.mkdir(parents=True, exist_ok=True)
+    roster.write_text("id,name,email,display_name\n" + "".join(
+        f"{sid},{name},{sid}@example.edu,{name.split()[0]} {name.split()[-1][0]}.\n" for sid, name in NAMES.items()),
+        encoding="utf-8")
+    entries = import_roster(course, Store.open(course), roster)
+    console.print(f"  {len(entries)} students from {roster.relative_to(course.root)} (display names on public pages)")
+
+
+def _invite(course, students) -> list[tuple[str, str]]:
+    from grader.auth import STUDENT, invite
+    from grader.store import Store
+
+    store = Store.open(course)
+    days = float(course.get("server", "invite_days"))
+    return [(sid, invite(course, store, role=STUDENT, principal=sid, base_url=SERVER_URL, days=days).url)
+            for sid in students]
 
 
 # --- the course --------------------------------------------------------------------------------
@@ -576,4 +615,10 @@ def print_summary(summary: DemoSummary, console) -> None:
         console.print("[bold red]graded without the sandbox[/] (bubblewrap could not run here)")
     console.print(f"Site: {summary.site_index}")
     console.print(f"Course: {summary.course_root}")
+    if summary.invitations:
+        console.print(f"Class server: grader --course {summary.course_root} serve   "
+                      f"(then open a sign-in link below in a browser; {SERVER_URL}/)")
+        for student, url in summary.invitations:
+            console.print(f"  {NAMES.get(student, student)}: {url}")
+        console.print(f"  an instructor's link: grader --course {summary.course_root} invite --instructor you")
     console.print(f"[bold]Demo finished in {summary.seconds:.0f} s.")

@@ -67,3 +67,20 @@ def test_quick_demo_end_to_end(tmp_path):
     assert "digit-recognizer" in index.read_text(encoding="utf-8").lower() or \
         "digit recognizer" in index.read_text(encoding="utf-8").lower()
     assert summary.seconds > 0
+
+    # It ends with three sign-in links for the class server, and each one really signs its student in.
+    from fastapi.testclient import TestClient
+
+    from grader.course import find_course
+    from grader.server import create_app
+
+    assert [student for student, _url in summary.invitations] == ["ada", "grace", "dennis"]
+    client = TestClient(create_app(find_course(directory)), follow_redirects=False,
+                        headers={"Origin": "http://testserver"})
+    for student, url in summary.invitations:
+        assert url.startswith("http://127.0.0.1:8000/signin/")
+        signed_in = client.post("/signin", data={"token": url.rsplit("/", 1)[1]})
+        assert signed_in.status_code == 303, (student, signed_in.text[:300])
+        assert client.get("/").status_code == 200
+    board = (directory / "site" / "digit-recognizer" / "leaderboard.html").read_text(encoding="utf-8")
+    assert "Ada L." in board and ">ada<" not in board  # display names from the demo's roster, never ids
