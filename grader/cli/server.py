@@ -104,6 +104,9 @@ def serve(ctx, host, port, workers, cluster, no_sandbox) -> None:
     wait_until_ready(running)
     click.echo(f"Serving {course.get('course', 'title')} on {running.url} (Ctrl-C to stop). "
                "Sign-in links: grader invite.")
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: running.stop.set())  # a service manager's stop: shut down cleanly
     try:
         running.stop.wait()
     except KeyboardInterrupt:
