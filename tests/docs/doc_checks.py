@@ -156,7 +156,9 @@ def _params(command: click.Command, ctx: click.Context) -> dict[str, click.Param
 
 def check_command(argv: list[str], app: click.Group) -> str | None:
     """Why ``grader`` + ``argv`` (as a doc shows it) names no real command or option; None when it does."""
-    ctx = click.Context(app, info_name="grader")
+    # Contexts made as click makes them (with each command's context_settings): click caches a command's
+    # help option on first use, so a context without them would change what `grader --help` prints.
+    ctx = click.Context(app, info_name="grader", **app.context_settings)
     command: click.Command = app
     path = ["grader"]
     queue = [w.strip("[]") for w in argv]
@@ -179,7 +181,7 @@ def check_command(argv: list[str], app: click.Group) -> str | None:
             sub = command.get_command(ctx, word)
             if sub is None:
                 return f"{' '.join(path)} has no command '{word}' (it has: {', '.join(command.list_commands(ctx))})"
-            ctx = click.Context(sub, info_name=word, parent=ctx)
+            ctx = click.Context(sub, info_name=word, parent=ctx, **sub.context_settings)
             command = sub
             path.append(word)
             continue

@@ -92,6 +92,23 @@ def test_an_option_value_is_not_taken_for_an_option():
     assert check_command(["score", "--workers=2", "--no-sandbox"], main) is None
 
 
+def test_checking_leaves_the_apps_help_as_it_was():
+    """click keeps a command's help option once it is first asked for; checking first must not spoil it."""
+    import subprocess
+    import sys
+
+    script = ("from doc_checks import command_problems\n"
+              "from click.testing import CliRunner\n"
+              "from grader.cli import main\n"
+              "command_problems('`grader team add T --member s1 --competition c` `grader fly`')\n"
+              "print(CliRunner().invoke(main, ['--help']).output)\n"
+              "print(CliRunner().invoke(main, ['team', 'add', '--help']).output)\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=Path(__file__).parent, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("-h, --help") == 2, done.stdout
+
+
 def test_the_checker_finds_broken_links_and_anchors(tmp_path):
     (tmp_path / "docs").mkdir()
     (tmp_path / "docs" / "b.md").write_text("# B\n\n## The `grader serve` command\n\n## Korean terms\n\n## Korean terms\n")
