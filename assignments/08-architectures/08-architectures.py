@@ -378,9 +378,11 @@ assert len(projections) == 1, "a block that changes the shape needs one 1x1 proj
 #
 # 3 + 4 + 6 + 3 = 16 blocks × 3 convolutions + conv1 + the dense layer = 50 layers.
 #
-# **Exercise 5.** Write `build_resnet50(input_shape=(224, 224, 3), num_classes=1000)`. It must have
-# the 25,636,712 parameters of `keras.applications.ResNet50(weights=None)` (put the stride on the
-# first 1×1 convolution of a block, and use `padding="same"` for conv1 and the pooling).
+# **Exercise 5.** Write `bottleneck_block(x, filters, stride=1, project=False)`, the block just
+# described (`project=True`: with the projection shortcut; put the stride on the first 1×1
+# convolution), and with it `build_resnet50(input_shape=(224, 224, 3), num_classes=1000)`. It must
+# have the 25,636,712 parameters of `keras.applications.ResNet50(weights=None)` (use
+# `padding="same"` for conv1 and the pooling). The grader checks the block on its own too.
 
 # %% nbgrader="solution" grade_id="build_resnet50"
 def bottleneck_block(x, filters, stride=1, project=False):
