@@ -320,7 +320,7 @@ plt.show()
 # are neighbours, so it learns the shuffled images about as well as the real ones.
 
 # %%
-def accuracy_after_training(train_images, test_images, epochs=3, subset=3000):
+def accuracy_after_training(train_images, test_images, epochs=2, subset=2000):
     keras.utils.set_random_seed(0)
     network = build_dnn()
     network.fit(train_images[:subset], y_train[:subset], epochs=epochs, batch_size=BATCH_SIZE, verbose=0)

@@ -312,9 +312,9 @@ show(images, [class_names[i] for i in labels.argmax(axis=1)])
 # %% [markdown]
 # ### Where `ImageDataGenerator` differs
 #
-# Three things `ImageDataGenerator` does differently from its documentation, and from your
-# functions. They come from a mix-up in its code between (x, y) — column first — and
-# (row, column), and the installed Keras still has them:
+# Three things `ImageDataGenerator` does differently from your functions, and the first and
+# the third differently from its own documentation. Those two come from a mix-up in its code
+# between (x, y) — column first — and (row, column); the installed Keras still has all three:
 #
 # 1. `width_shift_range` shifts the image **vertically**, by up to that fraction of its width,
 #    and `height_shift_range` **horizontally**, by up to that fraction of its height: the code
@@ -323,7 +323,7 @@ show(images, [class_names[i] for i in labels.argmax(axis=1)])
 # 2. `zoom_range` draws **two independent factors**, `zx` for the columns and `zy` for the rows,
 #    so it also stretches the image (a circle becomes an ellipse). Ours draws one factor for
 #    both axes.
-# 3. On an image that is not square, rotation and zoom turn about **((W−1)/2, (H−1)/2)** instead
+# 3. On an image that is not square, it rotates and zooms about **((W−1)/2, (H−1)/2)** instead
 #    of the centre ((H−1)/2, (W−1)/2): the centre with rows and columns swapped. (Square images
 #    like our shapes are not affected.)
 #
