@@ -16,12 +16,14 @@
 # Before a neural network can learn from images, the images have to be turned into
 # numbers of the right shape and scale. This assignment walks through the
 # preprocessing (전처리) of the MNIST handwritten digits, the "hello world" of deep
-# learning:
+# learning. MNIST ("Modified NIST") was made from the handwritten digits collected by the US
+# National Institute of Standards and Technology (NIST): 70,000 images of 28×28 pixels, 60,000
+# for training and 10,000 for testing.
 #
 # 1. **Look at the data**: one image with matplotlib, then the same image as a 28×28
 #    grid of pixel values.
 # 2. **Normalisation (정규화)**: pixel values 0–255 → floats in [0, 1].
-# 3. **Flattening (평탄화)**: each 28×28 image → a vector of 784 numbers, the input of a
+# 3. **Flattening (플래튼, 평탄화)**: each 28×28 image → a vector of 784 numbers, the input of a
 #    dense layer (완전연결층).
 # 4. **One-hot encoding (원-핫 인코딩)**: the label 3 → `[0, 0, 0, 1, 0, 0, 0, 0, 0, 0]`.
 #
@@ -46,8 +48,8 @@ from cnn_data import load_splits
 # ## Load the data
 #
 # `load_splits("mnist")` reads MNIST from local files (nothing is downloaded) and
-# splits it into a training set and held-out test sets. Images are `uint8` arrays of
-# shape `(n, 28, 28)`; labels are integers 0–9.
+# splits it into a training set (훈련 세트) and held-out test sets (테스트 세트). Images are
+# `uint8` arrays of shape `(n, 28, 28)`; labels are integers 0–9.
 
 # %%
 splits = load_splits("mnist")
@@ -103,7 +105,7 @@ assert normalize(x_train).max() <= 1.0 and normalize(x_train).min() >= 0.0
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## Exercise 2 — flattening (평탄화)
+# ## Exercise 2 — flattening (플래튼, 평탄화)
 #
 # A dense layer (완전연결층) takes a vector, not a grid. Write `flatten(images)` that turns
 # images of shape `(n, height, width)` into `(n, height * width)` — for MNIST,
@@ -179,7 +181,7 @@ assert np.array_equal(one_hot(y_train, 10), keras.utils.to_categorical(y_train, 
 # %% [markdown]
 # ## Put it together
 #
-# The inputs of the dense network of the next assignment: normalised, flattened images
+# The inputs of the dense network (완전연결 신경망) of the next assignment: normalised, flattened images
 # and one-hot labels.
 
 # %%

@@ -13,9 +13,11 @@
 # %% [markdown]
 # # Assignment 3 — Convolution: kernels, padding and stride
 #
-# A dense network sees an image as 784 unrelated numbers: it forgets which pixels are
-# neighbours, and it needs a separate weight for every pixel of every unit. A
-# convolutional layer instead slides one small grid of weights over the whole image.
+# A dense network (완전연결 신경망) sees an image as 784 unrelated numbers: it forgets which
+# pixels are neighbours, and it needs a separate weight (가중치) for every pixel of every
+# unit. A convolutional layer instead slides one small grid of weights over the whole image:
+# each output looks at a small patch only (local connectivity, 국소 연결), and the same
+# weights are used at every position (weight sharing, 가중치 공유).
 # In this assignment you write that operation yourself, with numpy, and check it
 # against TensorFlow:
 #
@@ -23,9 +25,10 @@
 #    image and produces a feature map (특징 맵).
 # 2. **Output size**: how the kernel size, the padding (패딩) and the stride (스트라이드)
 #    decide the size of the feature map.
-# 3. **Channels and filters**: colour images have several input channels; a layer has
-#    several filters, one feature map each.
-# 4. **Parameters**: how many weights a `Conv2D` layer learns.
+# 3. **Channels (채널) and filters**: colour images have several input channels; a layer
+#    has several filters, one feature map each.
+# 4. **Parameters (변수, 파라미터)**: how many weights a `Conv2D` layer learns, biases (편향)
+#    included.
 #
 # Each exercise is stated before the cell where you answer it. Replace
 # `raise NotImplementedError()` with your code; the test cell after it lets you check
@@ -57,13 +60,13 @@ print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devic
 # sums is the **feature map (특징 맵)**: it is large where the image looks like the
 # kernel.
 #
-# The lecture's example: a 4×4 binary image and the 2×2 kernel `[[1, 0], [0, 1]]`,
+# An example: a 4×4 binary image and the 2×2 kernel `[[1, 0], [0, 1]]`,
 # which looks for a diagonal "\\". Each output value is `image[i, j] + image[i+1, j+1]`:
 # the feature map is 2 where the image has two pixels on a "\\" diagonal.
 #
-# (Strictly, this is a *cross-correlation*: a mathematician's convolution flips the
-# kernel first. Deep-learning libraries, Keras and TensorFlow included, do not flip it,
-# and neither do we: the network learns the weights, so the flip changes nothing.)
+# (Strictly, this is a *cross-correlation*: a mathematician's convolution first turns the
+# kernel by 180°. Deep-learning libraries, Keras and TensorFlow included, do not turn it,
+# and neither do we: the network learns the weights, so turning them would change nothing.)
 
 # %%
 image = np.array([[1, 0, 1, 0],
@@ -128,7 +131,7 @@ def conv_output_size(n, k, stride=1, padding="valid"):
 assert conv_output_size(28, 3) == 26, "a 3x3 kernel on 28 pixels without padding gives 26"
 assert conv_output_size(28, 3, padding="same") == 28, "'same' padding with stride 1 keeps the size"
 assert conv_output_size(28, 3, padding=1) == 28, "padding 1 on each side with a 3x3 kernel keeps the size"
-assert conv_output_size(4, 2) == 3, "the lecture's 4x4 image and 2x2 kernel give 3x3"
+assert conv_output_size(4, 2) == 3, "the 4x4 example image and a 2x2 kernel give 3x3"
 ### BEGIN HIDDEN TESTS
 assert conv_output_size(7, 3, stride=2) == 3
 assert conv_output_size(7, 2, stride=2, padding="same") == 4
@@ -193,11 +196,11 @@ def conv2d(x, w, b=None, stride=1, padding="valid"):
     ### END SOLUTION
 
 
-# %% nbgrader="tests" grade_id="test_conv2d_lecture" points=10
+# %% nbgrader="tests" grade_id="test_conv2d_example" points=10
 feature_map = conv2d(image.reshape(1, 4, 4, 1), kernel.reshape(2, 2, 1, 1))
 assert feature_map.shape == (1, 3, 3, 1), "a 4x4 image and a 2x2 kernel give a 3x3 feature map: shape (1, 3, 3, 1)"
 assert np.array_equal(feature_map[0, :, :, 0], [[2, 1, 1], [0, 2, 2], [0, 1, 1]]), \
-    "conv2d does not reproduce the lecture's feature map"
+    "conv2d does not reproduce the example's feature map"
 assert conv2d(image.reshape(1, 4, 4, 1), kernel.reshape(2, 2, 1, 1), padding="same").shape == (1, 4, 4, 1), \
     "'same' padding must keep the 4x4 size"
 assert conv2d(image.reshape(1, 4, 4, 1), kernel.reshape(2, 2, 1, 1), stride=2).shape == (1, 2, 2, 1), \
@@ -247,12 +250,12 @@ plt.show()
 # ## 4. The parameters of a `Conv2D` layer
 #
 # Every filter has one weight per cell of its kernel and per input channel, plus one
-# bias. The kernel is shared by every position of the image, so the count does not
-# depend on the image size at all:
+# bias. The kernel is shared by every position of the image (weight sharing), so the count
+# does not depend on the image size at all:
 #
 # $$\text{params} = (k_h \cdot k_w \cdot C_{in} + 1) \cdot \text{filters}$$
 #
-# (without the `+ 1` when `use_bias=False`). The first layer of the lecture's CNN,
+# (without the `+ 1` when `use_bias=False`). The first layer of the CNN of assignment 6,
 # `Conv2D(32, (3, 3))` on 28×28×1 images, has (3·3·1 + 1)·32 = 320 parameters, where a
 # `Dense(32)` layer on the same 784 pixels has 25,120.
 #
@@ -298,4 +301,21 @@ assert conv2d_params(5, 2, 3, 7, use_bias=False) == _layer.count_params()
 # many input pixels can it see — and why does that matter?
 
 # %% [markdown] nbgrader="manual" grade_id="why_convolution" points=10
-# YOUR ANSWER HERE
+# *Model answer (replaced by "YOUR ANSWER HERE" in the students' copy; the rubric is in
+# rubric.md):*
+#
+# (a) Each of the dense layer's 32 units has its own weight for each of the 784 pixels, plus a
+# bias: 784·32 + 32 = 25,120. Each of the convolution's 32 filters has only 3·3 = 9 weights
+# and a bias, (9 + 1)·32 = 320, because one filter looks at a 3×3 patch at a time (local
+# connectivity) and the same 9 weights are used at every position (weight sharing). For
+# pictures that is the right assumption: what makes an edge or a stroke is the same anywhere
+# in the image, so a detector learned at one place works everywhere, needs far fewer
+# parameters (less memory, less data, less overfitting) and finds the pattern wherever it is
+# (the feature map moves with the image).
+#
+# (b) 5×5: each value of the second layer sees a 3×3 patch of the first feature map, and each
+# of those values sees a 3×3 patch of the image, shifted by one pixel from its neighbours, so
+# together 5×5 = 25 input pixels. Stacked layers see larger and larger parts of the image:
+# the first finds edges in small patches, later ones combine them into strokes, parts and whole
+# digits — and two 3×3 layers do it with fewer weights (2·9 per channel pair) than one 5×5
+# (25) and with one more non-linearity.

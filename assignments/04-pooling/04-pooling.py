@@ -13,13 +13,13 @@
 # %% [markdown]
 # # Assignment 4 — Pooling
 #
-# After a convolution, a CNN usually shrinks its feature maps (특징 맵) with a
+# After a convolution (합성곱), a CNN usually shrinks its feature maps (특징 맵) with a
 # **pooling (풀링)** layer: it cuts each feature map into small windows and keeps one
 # number per window. In this assignment you write the two kinds of pooling with numpy
 # and check them against TensorFlow:
 #
-# 1. **Max pooling (최대 풀링)**: keep the largest value of each window — the lecture's
-#    `MaxPooling2D(pool_size=2)`.
+# 1. **Max pooling (맥스 풀링, 최대 풀링)**: keep the largest value of each window — the
+#    `MaxPooling2D(pool_size=2)` of the CNN in assignment 6.
 # 2. **Average pooling (평균 풀링)**: keep the mean of each window.
 # 3. **Stride (스트라이드) and padding (패딩)** for pooling, as for convolution.
 #
@@ -44,11 +44,11 @@ import tensorflow as tf  # only to compare your functions with TensorFlow's
 print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devices("GPU")))
 
 # %% [markdown]
-# ## 1. Max pooling (최대 풀링)
+# ## 1. Max pooling (맥스 풀링, 최대 풀링)
 #
 # With `pool_size=2`, max pooling cuts a feature map into 2×2 windows and keeps the
 # largest value of each. A 4×4 map becomes 2×2: a quarter of the numbers, but each
-# strong response of the feature map survives. The lecture's example:
+# strong response of the feature map survives. An example:
 
 # %%
 feature_map = np.array([[1, 0, 1, 0],
@@ -70,7 +70,7 @@ plt.show()
 # %% [markdown]
 # The windows' maxima are 4, 2, 1 and 6, so max pooling gives `[[4, 2], [1, 6]]`.
 #
-# Pooling has **no weights to learn**, and it works on every channel (채널) on its own:
+# Pooling has **no weights (가중치) to learn**, and it works on every channel (채널) on its own:
 # a map with 64 channels stays with 64 channels, each one smaller. Three settings, as in
 # Keras's `MaxPooling2D(pool_size, strides, padding)`:
 #
@@ -137,7 +137,7 @@ def max_pool2d(x, pool_size=2, stride=None, padding="valid"):
 # %% nbgrader="tests" grade_id="test_max_pool2d" points=10
 pooled = max_pool2d(feature_map.reshape(1, 4, 4, 1))
 assert pooled.shape == (1, 2, 2, 1), "2x2 max pooling of a 4x4 map gives shape (1, 2, 2, 1)"
-assert np.array_equal(pooled[0, :, :, 0], [[4, 2], [1, 6]]), "max_pool2d does not reproduce the lecture's example"
+assert np.array_equal(pooled[0, :, :, 0], [[4, 2], [1, 6]]), "max_pool2d does not reproduce the example's result"
 assert max_pool2d(np.zeros((2, 6, 6, 3))).shape == (2, 3, 3, 3), "pooling keeps the number of images and channels"
 assert max_pool2d(feature_map.reshape(1, 4, 4, 1), stride=1).shape == (1, 3, 3, 1), \
     "windows of 2 with stride 1 on a 4x4 map: 3x3 windows"
@@ -153,7 +153,7 @@ for _pool, _stride, _padding in [(2, 2, "VALID"), (3, 2, "SAME"), (2, 1, "SAME")
 #
 # Max pooling a 28×28 digit with `pool_size=2` gives 14×14, and again 7×7: each step
 # keeps the strongest pixel of every 2×2 window, so the shape of the digit survives
-# while the number of values drops by four. Small shifts of the digit change the pooled
+# while the number of values drops by four. Small shifts (이동) of the digit change the pooled
 # map little, which is why pooling makes a CNN less sensitive to where exactly a
 # feature is.
 
@@ -176,9 +176,9 @@ plt.show()
 # ## 2. Average pooling (평균 풀링)
 #
 # Average pooling keeps the mean of each window instead of its maximum: for the
-# lecture's map, `[[1.25, 0.75], [0.25, 2.0]]`. It smooths the map rather than picking
+# example's map, `[[1.25, 0.75], [0.25, 2.0]]`. It smooths the map rather than picking
 # the strongest response. (A "global" average pooling over the whole map replaces
-# Flatten in GoogLeNet and ResNet, which you meet in assignment 8.)
+# Flatten (플래튼, 평탄화) in GoogLeNet and ResNet, which you meet in assignment 8.)
 #
 # ### Exercise 2 — `avg_pool2d`
 #
@@ -235,10 +235,24 @@ assert max_pool2d(maps, 2, stride=2, padding="same").shape == (3, 5, 4, 4)
 # %% [markdown]
 # ## Question — why pool?
 #
-# The lecture's CNN puts `MaxPooling2D(pool_size=2)` after its two convolutions. In a
+# The CNN of assignment 6 puts `MaxPooling2D(pool_size=2)` after its two convolutions. In a
 # few sentences: (a) what does max pooling do to the number of values the next layers
-# see, and to the number of parameters of the network? (b) Why does it make the network
-# more robust to small shifts of the digit, and what information does it throw away?
+# see, and to the number of parameters (변수, 파라미터) of the network? (b) Why does it make
+# the network more robust to small shifts of the digit, and what information does it throw
+# away?
 
 # %% [markdown] nbgrader="manual" grade_id="why_pooling" points=10
-# YOUR ANSWER HERE
+# *Model answer (replaced by "YOUR ANSWER HERE" in the students' copy; the rubric is in
+# rubric.md):*
+#
+# (a) A 2×2 max pooling halves the height and the width of every feature map, so the next
+# layers see a quarter of the values: in assignment 6's CNN, 24×24×64 = 36,864 values become
+# 12×12×64 = 9,216. Pooling itself learns nothing (no parameters), but the dense layer after
+# Flatten has one weight per input and unit: 9,216·128 + 128 = 1,179,776 parameters instead of
+# 36,864·128 + 128 = 4,718,720, so the whole network has 1,199,882 parameters instead of
+# 4,738,826 — less memory and computation, and less room to overfit.
+#
+# (b) The maximum of a 2×2 window is the same wherever in the window the strongest response
+# is, so when the digit moves by a pixel many pooled values do not change, and the layers after
+# it see nearly the same map. What it throws away is exactly that: where inside each window the
+# feature was, and the three weaker responses of each window.

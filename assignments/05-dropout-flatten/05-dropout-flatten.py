@@ -13,15 +13,17 @@
 # %% [markdown]
 # # Assignment 5 — Dropout and Flatten
 #
-# The lecture's CNN for MNIST has, besides its convolutions and its max pooling, two
-# more kinds of layers that learn nothing themselves but matter a lot:
+# The CNN of assignment 6 (a convolutional neural network, 합성곱 신경망) has, besides its
+# convolutions (합성곱) and its max pooling (맥스 풀링, 최대 풀링), two more kinds of layers
+# that learn nothing themselves but matter a lot:
 #
 # 1. **Dropout (드롭아웃)**: during training, switch off a random part of a layer's
 #    outputs, so that the network cannot rely on any single unit — a defence against
 #    overfitting (과적합).
-# 2. **Flatten (평탄화)**: turn the stack of feature maps (특징 맵) into one long vector
-#    for the dense layers (완전연결층) at the end.
-# 3. **Counting parameters**: where the 1,199,882 parameters of the lecture's CNN are.
+# 2. **Flatten (플래튼, 평탄화)**: turn the stack of feature maps (특징 맵) into one long
+#    vector for the dense layers (완전연결층) at the end.
+# 3. **Counting parameters (변수, 파라미터)**: where the 1,199,882 parameters of that CNN
+#    are, and how their number follows from the sizes of its layers.
 #
 # Each exercise is stated before the cell where you answer it. Replace
 # `raise NotImplementedError()` with your code; the test cell after it lets you check
@@ -45,7 +47,7 @@ print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devic
 # ## 1. Dropout (드롭아웃)
 #
 # A large network can memorise its training images instead of learning what digits
-# look like: its training accuracy keeps rising while its accuracy on new images stalls
+# look like: its training accuracy (정확도) keeps rising while its accuracy on new images stalls
 # or drops. That is **overfitting (과적합)**. Dropout fights it: at every training step,
 # each output of the layer is set to 0 with probability `rate` (Keras's
 # `Dropout(0.25)` drops a quarter of them), a different random choice each step and for
@@ -54,8 +56,8 @@ print("TensorFlow", tf.__version__, "| GPUs:", len(tf.config.list_physical_devic
 # At inference (추론) — evaluating or predicting — nothing is dropped: the whole network
 # is used. But then the next layer would receive larger sums than during training,
 # where only a fraction `1 - rate` of the units were on. Keras solves this with
-# **inverted dropout**: during training, the units that are kept are multiplied by
-# `1 / (1 - rate)`, so the expected value of every output is the same in training and
+# **inverted dropout (역 드롭아웃)**: during training, the units that are kept are
+# multiplied by `1 / (1 - rate)`, so the expected value of every output is the same in training and
 # at inference, and at inference the layer does nothing at all.
 #
 # To make the random choice reproducible, we fix it exactly: with
@@ -131,13 +133,14 @@ for ax, (image, title) in zip(axes, panels):
 plt.show()
 
 # %% [markdown]
-# ## 2. Flatten (평탄화)
+# ## 2. Flatten (플래튼, 평탄화)
 #
-# The convolutions and the pooling of a CNN produce feature maps of shape
-# `(N, height, width, channels)`; the dense layers at the end want one vector per image.
+# The convolutions and the pooling (풀링) of a CNN produce feature maps of shape
+# `(N, height, width, channels)`, one value per position and channel (채널); the dense
+# layers at the end want one vector per image.
 # `Flatten` lays every image's values out in one row, in **row-major** (C) order: the
 # channels of the top-left pixel first, then the next pixel of the top row, and so on.
-# In the lecture's CNN, 12×12×64 feature maps become vectors of 9,216 numbers.
+# In the CNN of assignment 6, 12×12×64 feature maps become vectors of 9,216 numbers.
 #
 # ### Exercise 2 — `flatten`
 #
@@ -178,9 +181,9 @@ ax.set_yticks([])
 plt.show()
 
 # %% [markdown]
-# ## 3. The parameters of the lecture's CNN
+# ## 3. The parameters of a CNN
 #
-# The lecture's network for MNIST, on 28×28×1 images:
+# The CNN of assignment 6, on 28×28×1 images:
 #
 # | layer | output shape |
 # | --- | --- |
@@ -194,30 +197,43 @@ plt.show()
 # | `Dense(10, activation="softmax")` | 10 |
 #
 # A `Conv2D` layer has `(kh·kw·C_in + 1)·filters` parameters (assignment 3); a `Dense`
-# layer with `n` inputs and `units` outputs has `(n + 1)·units`.
+# layer with `n` inputs and `units` outputs has `(n + 1)·units`. The dense layer's `n` is
+# what Flatten gives: height × width × channels of the last feature maps, and those sizes
+# follow from the layers before it — a `"valid"` k×k convolution turns a side of `s` pixels
+# into `s - k + 1`, and a max pooling of size `p` (stride (스트라이드) `p`) into `s // p`.
 #
 # ### Exercise 3 — `cnn_params`
 #
-# Write `cnn_params()` that returns the total number of parameters of this network as
-# an int. Compute it from the layers, one term per layer, so that your code shows where
-# the parameters are.
+# Write `cnn_params(image_size=28, channels=1, filters=(32, 64), kernel_size=3, pool_size=2,
+# dense_units=128, num_classes=10)`: the number of parameters, as an int, of the network in
+# the table built for square `image_size`×`image_size` images with `channels` channels, two
+# `kernel_size`×`kernel_size` convolutions with `filters[0]` and `filters[1]` filters (필터), max
+# pooling of size `pool_size`, a hidden dense layer of `dense_units` units and `num_classes`
+# outputs. With the defaults it is the network above. Compute it from the layers, one term per
+# layer, so that your code shows where the parameters are; the grader checks it on other sizes
+# too.
 
 # %% nbgrader="solution" grade_id="cnn_params"
-def cnn_params():
-    """Total number of parameters of the lecture's CNN, layer by layer."""
+def cnn_params(image_size=28, channels=1, filters=(32, 64), kernel_size=3, pool_size=2, dense_units=128,
+               num_classes=10):
+    """Total number of parameters of the two-convolution CNN of the table, layer by layer."""
     ### BEGIN SOLUTION
-    conv1 = (3 * 3 * 1 + 1) * 32
-    conv2 = (3 * 3 * 32 + 1) * 64
-    flat = 12 * 12 * 64  # 28 -> 26 -> 24 (valid 3x3 convolutions) -> 12 (max pooling)
-    dense1 = (flat + 1) * 128
-    dense2 = (128 + 1) * 10
-    return conv1 + conv2 + dense1 + dense2  # pooling, dropout and flatten add nothing
+    side = image_size - kernel_size + 1   # first 'valid' convolution: 28 -> 26
+    side = side - kernel_size + 1         # second: 26 -> 24
+    side = side // pool_size              # max pooling: 24 -> 12
+    conv1 = (kernel_size * kernel_size * channels + 1) * filters[0]
+    conv2 = (kernel_size * kernel_size * filters[0] + 1) * filters[1]
+    dense1 = (side * side * filters[1] + 1) * dense_units   # Flatten gives side * side * filters[1] values
+    dense2 = (dense_units + 1) * num_classes
+    return int(conv1 + conv2 + dense1 + dense2)  # pooling, dropout and flatten add nothing
     ### END SOLUTION
 
 
 # %% nbgrader="tests" grade_id="test_cnn_params" points=5
 assert isinstance(cnn_params(), int), "cnn_params must return an int"
-assert cnn_params() > 1_000_000, "the lecture's CNN has more than a million parameters"
+assert cnn_params(image_size=10, channels=1, filters=(2, 4), kernel_size=3, pool_size=2, dense_units=8,
+                  num_classes=3) == 419, \
+    "10x10 images, filters (2, 4): 20 + 76 + (3*3*4 + 1)*8 + (8 + 1)*3 = 419 parameters"
 ### BEGIN HIDDEN TESTS
 assert cnn_params() == 1_199_882
 ### END HIDDEN TESTS
@@ -252,4 +268,15 @@ print("your count:", cnn_params(), "  Keras:", cnn.count_params())
 # layer holds most of the network's parameters, and why Flatten sits just before it.
 
 # %% [markdown] nbgrader="manual" grade_id="why_no_parameters" points=10
-# YOUR ANSWER HERE
+# *Model answer (replaced by "YOUR ANSWER HERE" in the students' copy; the rubric is in
+# rubric.md):*
+#
+# `MaxPooling2D` takes the largest value of each window: a fixed rule with no weights — the
+# window size and stride are chosen by us, not learned. `Dropout` multiplies its inputs by a
+# random mask of zeros and 1 / (1 − rate) during training and does nothing at inference; the
+# rate is a setting, the mask is drawn, nothing is adjusted by the gradient. `Flatten` only
+# reorders the numbers into one vector (a reshape): no arithmetic at all. The first `Dense`
+# layer holds most of the parameters: (9,216 + 1)·128 = 1,179,776 of the 1,199,882, because it
+# connects every value of the 12×12×64 feature maps to each of its 128 units. Flatten sits just
+# before it because a dense layer takes one vector per image, while the convolutions and the
+# pooling produce height × width × channels feature maps.

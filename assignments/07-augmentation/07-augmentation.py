@@ -13,16 +13,18 @@
 # %% [markdown]
 # # Assignment 7 — Data augmentation
 #
-# A network only learns what its training images show. Our training set has 300 hand-drawn
-# circles, rectangles and triangles, all upright, centred and drawn with one pen. The
-# "challenge" test set has the same three shapes rotated, shifted, smaller and drawn with thin
-# or thick pens — and a CNN trained on the upright shapes does poorly on it.
+# A network only learns what its training images show. Our training set (훈련 세트) has 300
+# hand-drawn circles, rectangles and triangles, all upright, centred and drawn with one pen. The
+# "challenge" test set (테스트 세트) has the same three shapes rotated, shifted, smaller and
+# drawn with thin or thick pens — and a CNN trained on the upright shapes does poorly on it.
 #
-# Data augmentation (데이터 증강) makes new training images from the ones we have by
-# transformations that do not change the label: shift, rotation, zoom and flips. In this
-# assignment you write these transformations yourself, exactly as Keras' `ImageDataGenerator`
-# does them, then use Keras' own tools, and finally measure what augmentation buys on the
-# challenge set.
+# Data augmentation (데이터 부풀리기, 데이터 증강) makes new training images from the ones we
+# have by transformations that do not change the label: shift (이동), rotation (회전), zoom
+# (확대·축소) and flips (뒤집기). In this assignment you write these transformations yourself,
+# with the meanings that Keras' `ImageDataGenerator` documents for its parameters (변수,
+# 파라미터), then use
+# Keras' own tools — and see where `ImageDataGenerator` itself does something else — and
+# finally measure what augmentation buys on the challenge set.
 #
 # Setup → Prepare the data → Transformations → Random augmentation → Keras' tools → Train → Evaluate.
 
@@ -45,7 +47,7 @@ from keras import layers
 from cnn_data import load_splits
 
 IMAGE_SIZE = 64
-EPOCHS = 3          # 3 keeps this notebook quick; raise it to 30 at home to see the full effect
+EPOCHS = 3          # passes over the training set (에포크): 3 keeps this notebook quick; 30 at home
 BATCH_SIZE = 32
 keras.utils.set_random_seed(7)
 
@@ -88,26 +90,28 @@ show(x_challenge[picks], [class_names[i] for i in y_challenge[picks]])
 # %% [markdown]
 # ## Transformations
 #
-# `ImageDataGenerator` moves pixels with an *affine transformation*: for every output pixel it
-# computes where that pixel comes from in the input image and reads the input there with linear
-# interpolation (`scipy.ndimage`, `order=1`). Where the source lies outside the image,
-# `fill_mode="nearest"` repeats the nearest border pixel (`aaaaaa|abcd|dddddd`) instead of
-# inventing black or white pixels.
+# `ImageDataGenerator` moves pixels with an *affine transformation (아핀 변환)*: for every
+# output pixel it computes where that pixel comes from in the input image and reads the input
+# there with linear interpolation (보간) between the four nearest pixels (`scipy.ndimage`,
+# `order=1`). Where the source lies outside the image, `fill_mode="nearest"` repeats the nearest
+# border pixel (`aaaaaa|abcd|dddddd`) instead of inventing black or white pixels.
 #
-# All four functions take an image of shape (H, W) or (H, W, C), leave the channels alone, and
-# return a float array of the same shape. Conventions (rows grow downwards, as `plt.imshow` shows
-# them; the centre of rotation and zoom is the image centre ((H−1)/2, (W−1)/2)):
+# All four functions take an image of shape (H, W) or (H, W, C), leave the channels (채널)
+# alone, and return a float array of the same shape. Conventions (rows grow downwards, as
+# `plt.imshow` shows them; the centre of rotation and zoom is the image centre
+# ((H−1)/2, (W−1)/2), row first):
 #
-# | function | meaning | the same as `ImageDataGenerator().apply_transform(image, ...)` |
+# | function | meaning | `ImageDataGenerator().apply_transform(image, ...)` |
 # | --- | --- | --- |
 # | `shift(image, dx, dy)` | content moves `dx` pixels right and `dy` pixels down | `{"tx": -dx, "ty": -dy}` |
 # | `flip(image, horizontal=True)` | mirror left↔right (`horizontal=False`: top↔bottom) | `{"flip_horizontal": True}` / `{"flip_vertical": True}` |
-# | `rotate(image, degrees)` | rotate **counter-clockwise** by `degrees` (degrees, not radians) | `{"theta": degrees}` |
-# | `zoom(image, factor)` | the output pixel at distance d from the centre shows the input pixel at distance `factor`·d: **factor > 1 zooms out** (shapes get smaller), factor < 1 zooms in | `{"zx": factor, "zy": factor}` |
+# | `rotate(image, degrees)` | rotate **counter-clockwise** by `degrees` (degrees, not radians) | `{"theta": degrees}` (square images only, see below) |
+# | `zoom(image, factor)` | the output pixel at distance d from the centre shows the input pixel at distance `factor`·d: **factor > 1 zooms out** (shapes get smaller), factor < 1 zooms in | `{"zx": factor, "zy": factor}` (square images only) |
 #
-# (`apply_transform` agrees exactly for square images like ours. Yes, `tx` is the horizontal
-# shift in `apply_transform` and its sign is the opposite of ours: Keras' parameters say where
-# each output pixel is read from.)
+# (`tx` is the horizontal shift in `apply_transform`, and its sign is the opposite of ours:
+# Keras' parameters say where each output pixel is read from. For a square image like ours,
+# `apply_transform` gives exactly what your functions give; on an image that is not square it
+# turns and zooms about another point — "Where ImageDataGenerator differs" below shows it.)
 #
 # `scipy.ndimage` (imported above as `ndimage`) has what you need: `ndimage.shift`,
 # `ndimage.rotate(..., reshape=False)` and `ndimage.affine_transform`, each with `order=1` and
@@ -216,14 +220,19 @@ show([sample, shift(sample, 10, 5), flip(sample), rotate(sample, 45), zoom(sampl
 # ## Random augmentation
 #
 # `ImageDataGenerator(rotation_range=..., width_shift_range=..., ...)` draws new random
-# parameters **for every image, every time** it is shown, so a network never sees exactly the same
-# picture twice. The lecture's meanings:
+# parameters (변수, 파라미터) **for every image, every time** it is shown, so a network never
+# sees exactly the same picture twice. The meanings, as Keras' documentation gives them:
 #
 # * `rotation_range=r`: an angle drawn uniformly from [−r, r] degrees;
-# * `width_shift_range=w`: dx drawn uniformly from [−w, w] times the image width (in pixels);
-#   `height_shift_range=h` likewise for dy and the height;
-# * `zoom_range=z`: a zoom factor drawn uniformly from [1 − z, 1 + z] (e.g. 0.3 → [0.7, 1.3]);
-# * `horizontal_flip=True` / `vertical_flip=True`: flip with probability 1/2.
+# * `width_shift_range=w`: a horizontal shift dx drawn uniformly from [−w, w] times the image
+#   width (in pixels); `height_shift_range=h`: a vertical shift dy drawn uniformly from [−h, h]
+#   times the height;
+# * `zoom_range=z`: one zoom factor drawn uniformly from [1 − z, 1 + z] (e.g. 0.3 → [0.7, 1.3]),
+#   used for both axes;
+# * `horizontal_flip=True` / `vertical_flip=True`: flip with probability 1/2 (as
+#   `ImageDataGenerator`'s code does), each flip drawn on its own.
+#
+# Every parameter is drawn on its own (independently) for every image.
 #
 # **Exercise 5.** Write `random_augment(images, rng, rotation_range=0, width_shift_range=0.0,
 # height_shift_range=0.0, zoom_range=0.0, horizontal_flip=False, vertical_flip=False)`.
@@ -301,7 +310,52 @@ images, labels = next(flow)
 show(images, [class_names[i] for i in labels.argmax(axis=1)])
 
 # %% [markdown]
-# Keras 3's preferred way is a set of preprocessing layers at the start of the model. They are
+# ### Where `ImageDataGenerator` differs
+#
+# Three things `ImageDataGenerator` does differently from your functions, and the first and
+# the third differently from its own documentation. Those two come from a mix-up in its code
+# between (x, y) — column first — and (row, column); the installed Keras still has all three:
+#
+# 1. `width_shift_range` shifts the image **vertically**, by up to that fraction of its width,
+#    and `height_shift_range` **horizontally**, by up to that fraction of its height: the code
+#    draws `tx` from `height_shift_range` and `ty` from `width_shift_range`, and `tx` moves
+#    columns. Reported as keras-team/keras#17398.
+# 2. `zoom_range` draws **two independent factors**, `zx` for the columns and `zy` for the rows,
+#    so it also stretches the image (a circle becomes an ellipse). Ours draws one factor for
+#    both axes.
+# 3. On an image that is not square, it rotates and zooms about **((W−1)/2, (H−1)/2)** instead
+#    of the centre ((H−1)/2, (W−1)/2): the centre with rows and columns swapped. (Square images
+#    like our shapes are not affected.)
+#
+# The cell shows each on a small spot in a wide 20×30 image: where the spot's centre ends up.
+
+# %%
+spot = np.zeros((20, 30, 1))
+spot[9:12, 20:23] = 1.0                   # a 3x3 spot around row 10, column 21
+
+
+def where(image):
+    """(row, column) of the centre of the bright part of an image."""
+    weights = np.squeeze(image)
+    rows, cols = np.indices(weights.shape)
+    return round(float((rows * weights).sum() / weights.sum()), 1), round(float((cols * weights).sum() / weights.sum()), 1)
+
+
+print("the spot:", where(spot), " image centre:", (9.5, 14.5))
+keras_shift = ImageDataGenerator(width_shift_range=0.3)
+drawn = keras_shift.get_random_transform(spot.shape, seed=5)
+print(f"1. width_shift_range=0.3: Keras draws tx={drawn['tx']:.2f}, ty={drawn['ty']:.2f} and moves the spot to",
+      where(keras_shift.apply_transform(spot, drawn)), "- up or down;",
+      "random_augment moves it to", where(random_augment(spot[np.newaxis], 5, width_shift_range=0.3)[0]),
+      "- left or right")
+drawn = ImageDataGenerator(zoom_range=0.3).get_random_transform(spot.shape, seed=1)
+print(f"2. zoom_range=0.3: Keras draws zx={drawn['zx']:.3f} and zy={drawn['zy']:.3f}")
+keras_turn = ImageDataGenerator(fill_mode="nearest").apply_transform(spot, {"theta": 90})
+print("3. rotation by 90 degrees: your rotate puts the spot at", where(rotate(spot, 90)),
+      "(above the centre); apply_transform at", where(keras_turn))
+
+# %% [markdown]
+# Keras 3's preferred way is a set of preprocessing (전처리) layers at the start of the model. They are
 # active only during training (`training=True`); at prediction time they pass images through.
 # Their factors are fractions: `RandomRotation(0.5)` turns by up to 0.5 of a full turn (±180°),
 # `RandomTranslation(0.15, 0.15)` shifts by up to 15 % of the height and width, `RandomZoom(0.4)`
@@ -323,7 +377,7 @@ show(augmentation_layers(np.repeat(x_train[:1, ..., None], 8, axis=0).astype("fl
 # ## Train
 #
 # The same small CNN twice: once on the upright training images as they are, once on images
-# augmented afresh every epoch with your `random_augment`. At home, raise `EPOCHS` to 30.
+# augmented afresh every epoch (에포크) with your `random_augment`. At home, raise `EPOCHS` to 30.
 
 # %%
 def small_cnn():
@@ -379,6 +433,7 @@ for name, model in [("plain", plain), ("augmented", augmented)]:
 # The challenge shapes differ from the training shapes by rotation, position and size, which do
 # not change the class. Augmentation shows the network those variations during training, so it
 # must learn features that are invariant to them instead of memorising the upright pose (it acts
-# as a regulariser against overfitting to the few training images). Harmful for digits: large
-# rotations or a vertical/horizontal flip turn a 6 into a 9 (or make 2/5, 7 look like other
-# digits), i.e. the transformation changes the label; augmentations must preserve the label.
+# as a regulariser against overfitting to the few training images). Harmful for digits: a large
+# rotation — by 180°, a 6 becomes a 9 and a 9 a 6 — changes the label; flips turn most digits
+# into mirror images that are no digit at all (a mirrored 3, 4 or 7), which teaches the network
+# to accept shapes no one writes. Augmentations must preserve the label.

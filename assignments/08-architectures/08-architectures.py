@@ -16,9 +16,10 @@
 # The ImageNet challenge (ILSVRC) drove a decade of convolutional neural network
 # (합성곱 신경망) design. In this assignment you rebuild the famous architectures
 # with Keras layers and check them against the reference implementations in
-# `keras.applications`, layer by layer and parameter by parameter:
+# `keras.applications`, layer by layer and parameter (변수, 파라미터) by parameter:
 #
-# 1. **AlexNet** (2012): 5 convolutional + 3 dense layers, ReLU, dropout, overlapping pooling.
+# 1. **AlexNet** (2012): 5 convolutional + 3 dense layers (완전연결층), ReLU, dropout
+#    (드롭아웃), overlapping pooling (풀링).
 # 2. **VGG** (2014): only 3×3 convolutions, configurations A–E.
 # 3. **GoogLeNet** (2014): the inception module (인셉션 모듈).
 # 4. **ResNet** (2015): the residual block (잔차 블록) and ResNet-50.
@@ -42,8 +43,10 @@ from keras import layers
 # %% [markdown]
 # ## 1. AlexNet
 #
-# AlexNet won ILSVRC 2012 with a top-5 error of 15.4 %; the runner-up, which did not use a
-# neural network, had 26.2 %. Its layers, for a 227×227×3 input:
+# AlexNet won ILSVRC 2012 with a top-5 error (상위 5개 오류율) of 15.3 %; the runner-up, which
+# did not use a neural network, had 26.2 %. Its layers, for a 227×227×3 input (the paper says
+# 224×224, but an 11×11 kernel with stride 4 gives 55×55 only on 227×227), with the number of
+# filters (필터) of each convolution, its kernel (커널) size and its stride (스트라이드):
 #
 # | layer | filters / units | kernel, stride | output |
 # | --- | --- | --- | --- |
@@ -58,14 +61,16 @@ from keras import layers
 # | Dense + ReLU, Dropout 0.5 | 4096 | | 4096 |
 # | Dense + softmax | 1000 | | 1000 |
 #
-# The pooling windows **overlap**: a 3×3 window moved by 2 pixels (the paper found this
-# slightly better than 2×2 windows moved by 2). The original also had local response
-# normalisation and split the network over two GPUs; we leave both out, as most modern
-# re-implementations do.
+# The max pooling (맥스 풀링, 최대 풀링) windows **overlap**: a 3×3 window moved by 2 pixels
+# (the paper found this slightly better than 2×2 windows moved by 2). The original also had
+# local response normalisation (국소 응답 정규화) and split the network over two GPUs; we leave
+# both out, as most modern re-implementations do.
 #
 # **Exercise 1.** Write `build_alexnet(input_shape=(227, 227, 3), num_classes=1000)` returning an
-# (uncompiled) `keras.Model` with exactly the layers of the table (use `activation="relu"` inside
-# the Conv2D/Dense layers, valid padding for Conv1, `padding="same"` for Conv2–Conv5).
+# (uncompiled) `keras.Model` with exactly the layers of the table, in its order (use
+# `activation="relu"` inside the Conv2D/Dense layers, valid padding (패딩) for Conv1,
+# `padding="same"` for Conv2–Conv5, and Flatten (플래튼, 평탄화) before the dense layers). It
+# has 62,378,344 parameters.
 
 # %% nbgrader="solution" grade_id="build_alexnet"
 def build_alexnet(input_shape=(227, 227, 3), num_classes=1000):
@@ -103,14 +108,14 @@ conv_layers = [layer for layer in alexnet.layers if isinstance(layer, layers.Con
 dense_layers = [layer for layer in alexnet.layers if isinstance(layer, layers.Dense)]
 assert len(conv_layers) == 5 and len(dense_layers) == 3, "AlexNet has 5 convolutional and 3 dense layers"
 assert conv_layers[0].output.shape[1:3] == (55, 55), "Conv1 (11x11, stride 4) must give 55x55 feature maps"
+assert alexnet.count_params() == 62_378_344, "the AlexNet of the table has 62,378,344 parameters"
 ### BEGIN HIDDEN TESTS
-assert alexnet.count_params() == 62_378_344, "AlexNet's parameter count is not the table's"
 pools = [layer for layer in alexnet.layers if isinstance(layer, layers.MaxPooling2D)]
 assert all(tuple(p.pool_size) == (3, 3) and tuple(p.strides) == (2, 2) for p in pools), "pooling must overlap: 3x3, stride 2"
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Question 1.** AlexNet's top-5 error was 15.4 %, the second-best entry's 26.2 %. Explain what
+# **Question 1.** AlexNet's top-5 error was 15.3 %, the second-best entry's 26.2 %. Explain what
 # "top-5 error" means, and why a gap of about 11 percentage points made the field switch to deep
 # convolutional networks almost at once. (3–5 sentences)
 
@@ -119,10 +124,11 @@ assert all(tuple(p.pool_size) == (3, 3) and tuple(p.strides) == (2, 2) for p in 
 #
 # Top-5 error: the fraction of test images whose true class is not among the model's five most
 # probable classes (ImageNet has 1000 classes, many fine-grained, so top-5 is the official
-# measure). 26.2 % → 15.4 % is a relative error reduction of about 40 %, far larger than the
+# measure). 26.2 % → 15.3 % is a relative error reduction of about 40 %, far larger than the
 # yearly improvements of hand-engineered features (SIFT/Fisher vectors); it showed that features
 # learned end-to-end by a deep CNN on a large data set with GPUs, ReLU and dropout beat
-# hand-designed features, so the following winners (ZFNet, VGG, GoogLeNet, ResNet) were all CNNs.
+# hand-designed features, so the best entries of the following years (ZFNet, VGG and GoogLeNet,
+# ResNet) were all CNNs.
 
 # %% [markdown]
 # ## 2. VGG: configurations A–E
@@ -145,7 +151,7 @@ assert all(tuple(p.pool_size) == (3, 3) and tuple(p.strides) == (2, 2) for p in 
 # | 512, 512 | 512, 512 | 512, 512 | 512, 512, 512 (1x1) | 512 ×3 | 512 ×4 |
 # | M | M | M | M | M | M |
 #
-# Every configuration ends with Flatten, Dense 4096 (ReLU) + Dropout 0.5, Dense 4096 (ReLU) +
+# Every configuration ends with Flatten (플래튼, 평탄화), Dense 4096 (ReLU) + Dropout 0.5, Dense 4096 (ReLU) +
 # Dropout 0.5, Dense `num_classes` (softmax). D is VGG-16 and E is VGG-19:
 # `keras.applications.VGG16` has 138,357,544 parameters and VGG19 143,667,240. (Keras' versions
 # have no Dropout layers; dropout has no parameters, so the counts agree.) A-LRN differs from A
@@ -219,9 +225,9 @@ keras.backend.clear_session()
 
 # %% [markdown]
 # **Question 2.** VGG replaced AlexNet's large kernels by stacks of 3×3 convolutions. What is the
-# receptive field (수용 영역) of two stacked 3×3 convolutions, and of three? For C input and C output
-# channels, compare the weights of two 3×3 layers with one 5×5 layer (ignore biases). Name one
-# more advantage of the stack.
+# receptive field (수용 영역) of two stacked 3×3 convolutions, and of three? For C input and C
+# output channels (채널), compare the weights (가중치) of two 3×3 layers with one 5×5 layer
+# (ignore the biases, 편향). Name one more advantage of the stack.
 
 # %% [markdown] nbgrader="manual" grade_id="why_3x3" points=5
 # *Model answer (replaced by "YOUR ANSWER HERE" in the students' copy):*
@@ -234,8 +240,8 @@ keras.backend.clear_session()
 # ## 3. GoogLeNet: the inception module
 #
 # Which kernel size is best, 1×1, 3×3 or 5×5? The inception module (인셉션 모듈) does not choose:
-# it runs four branches side by side on the same input and concatenates their feature maps along
-# the channel axis:
+# it runs four branches side by side on the same input and concatenates their feature maps
+# (특징 맵), in this order, along the channel (채널) axis:
 #
 # 1. 1×1 convolution, `f1` filters;
 # 2. 1×1 convolution with `f3_reduce` filters, then 3×3 convolution with `f3` filters;
@@ -282,7 +288,10 @@ assert module_3a.count_params() == 163_696, "module 3a's parameter count is wron
 # ResNet authors found that a plain 56-layer network had a *higher training error* than a
 # 20-layer one. This is the degradation problem (성능 저하 문제). Their answer is the residual
 # block (잔차 블록): the layers learn a residual F(x) and the block outputs F(x) + x through a
-# shortcut connection, so the identity is the easy default.
+# shortcut connection (숏컷 연결), so the identity is the easy default. BN below is batch
+# normalisation (배치 정규화): it normalises each channel with a mean and a variance (those of
+# the batch during training; at inference (추론), averages kept from training), then multiplies
+# it by one learned weight (가중치) per channel and adds another.
 #
 # A basic block (ResNet-18/34):
 #
@@ -296,9 +305,11 @@ assert module_3a.count_params() == 163_696, "module 3a's parameter count is wron
 # **projection**: a 1×1 convolution with `filters` filters and the same stride, followed by
 # batch normalisation.
 #
-# **Exercise 4.** Write `residual_block(x, filters, stride=1)`: convolutions with `padding="same"`
-# and Keras' default bias (as `keras.applications.ResNet50` does), `BatchNormalization` after each
-# convolution, a projection shortcut only when the shape changes.
+# **Exercise 4.** Write `residual_block(x, filters, stride=1)`, in the diagram's order: the stride
+# on the first 3×3 convolution, `BatchNormalization` after each convolution, ReLU after the first
+# batch normalisation and after the addition, and a projection shortcut only when the shape
+# changes. Convolutions use `padding="same"` and Keras' default bias (편향), as
+# `keras.applications.ResNet50` does.
 
 # %% nbgrader="solution" grade_id="residual_block"
 def residual_block(x, filters, stride=1):
@@ -333,7 +344,7 @@ assert len(projections) == 1, "a block that changes the shape needs one 1x1 proj
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# **Question 3.** What is the degradation problem? Why is it *not* overfitting, and how does the
+# **Question 3.** What is the degradation problem? Why is it *not* overfitting (과적합), and how does the
 # shortcut connection help? (3–5 sentences)
 
 # %% [markdown] nbgrader="manual" grade_id="degradation" points=5
@@ -363,13 +374,15 @@ assert len(projections) == 1, "a block that changes the shape needs one 1x1 proj
 # | conv3_x | 28×28 | 4 bottlenecks, filters 128 (first stride 2) |
 # | conv4_x | 14×14 | 6 bottlenecks, filters 256 (first stride 2) |
 # | conv5_x | 7×7 | 3 bottlenecks, filters 512 (first stride 2) |
-# | | 1×1 | global average pooling, Dense `num_classes` softmax |
+# | | 1×1 | global average pooling (전역 평균 풀링), Dense `num_classes` softmax |
 #
 # 3 + 4 + 6 + 3 = 16 blocks × 3 convolutions + conv1 + the dense layer = 50 layers.
 #
-# **Exercise 5.** Write `build_resnet50(input_shape=(224, 224, 3), num_classes=1000)`. It must have
-# the 25,636,712 parameters of `keras.applications.ResNet50(weights=None)` (put the stride on the
-# first 1×1 convolution of a block, and use `padding="same"` for conv1 and the pooling).
+# **Exercise 5.** Write `bottleneck_block(x, filters, stride=1, project=False)`, the block just
+# described (`project=True`: with the projection shortcut; put the stride on the first 1×1
+# convolution), and with it `build_resnet50(input_shape=(224, 224, 3), num_classes=1000)`. It must
+# have the 25,636,712 parameters of `keras.applications.ResNet50(weights=None)` (use
+# `padding="same"` for conv1 and the pooling). The grader checks the block on its own too.
 
 # %% nbgrader="solution" grade_id="build_resnet50"
 def bottleneck_block(x, filters, stride=1, project=False):

@@ -103,10 +103,16 @@ def call(namespace: dict, name: str, args: list, kwargs: dict) -> Any:
     return lookup(namespace, name)(*args, **kwargs)
 
 
-def describe_model(namespace: dict, builder: str, **kwargs: Any) -> dict:
-    """Build the student's model and describe it as data (parameters, layers, compile settings)."""
+def describe_model(namespace: dict, builder: str, *, probe=None, **kwargs: Any) -> dict:
+    """Build the student's model and describe it as data (parameters, layers, compile settings).
+
+    With ``probe`` (an input batch), the description also holds ``"probe"``: the model's
+    outputs for it with weights fixed by :mod:`grader.judge.probe`, i.e. what it computes.
+    """
     model = lookup(namespace, builder)(**kwargs)
     description = describe(model, builder)
+    if probe is not None:
+        description["probe"] = _probe(model, probe, builder)
     del model
     _free_models()
     return description
@@ -122,8 +128,11 @@ def _free_models() -> None:
     gc.collect()
 
 
-def describe_block(namespace: dict, fn: str, input_shape: list, **kwargs: Any) -> dict:
-    """Apply the student's block ``fn(x, **kwargs)`` to ``keras.Input(input_shape)`` and describe it."""
+def describe_block(namespace: dict, fn: str, input_shape: list, *, probe=None, **kwargs: Any) -> dict:
+    """Apply the student's block ``fn(x, **kwargs)`` to ``keras.Input(input_shape)`` and describe it.
+
+    ``probe``: as for :func:`describe_model`.
+    """
     import keras
 
     function = lookup(namespace, fn)
@@ -131,8 +140,11 @@ def describe_block(namespace: dict, fn: str, input_shape: list, **kwargs: Any) -
     outputs = function(inputs, **kwargs)
     if not isinstance(outputs, keras.KerasTensor):
         raise _Failure("bad_output", f"{fn} returned {codec.type_label(outputs)}, expected a Keras tensor")
-    description = describe(keras.Model(inputs, outputs), fn)
-    del inputs, outputs
+    model = keras.Model(inputs, outputs)
+    description = describe(model, fn)
+    if probe is not None:
+        description["probe"] = _probe(model, probe, fn)
+    del inputs, outputs, model
     _free_models()
     return description
 
@@ -158,6 +170,16 @@ def describe(model: Any, builder: str) -> dict:
         "metrics": _metric_names(compile_config),
         "layers": [_describe_layer(layer) for layer in model.layers],
     }
+
+
+def _probe(model, inputs, what: str):
+    """The model's outputs for ``inputs`` with the probe's weights (see :mod:`grader.judge.probe`)."""
+    from grader.judge.probe import probe_outputs
+
+    try:
+        return probe_outputs(model, inputs)
+    except ValueError as exc:
+        raise _Failure("bad_output", f"{what}: {exc}") from None
 
 
 def _compile_config(model) -> dict | None:

@@ -1,4 +1,4 @@
-"""Mistake: plain SGD instead of the lecture's Adam."""
+"""Mistake: plain SGD instead of Adam, which the notebook asks for."""
 
 import keras
 from keras import layers

@@ -1,4 +1,4 @@
-"""Mistake: the hidden layer has 256 units instead of the lecture's 512 (203,530 parameters)."""
+"""Mistake: the hidden layer has 256 units instead of 512 (203,530 parameters)."""
 
 import keras
 from keras import layers

@@ -3,8 +3,9 @@
 dropout is checked exactly for a seed (the notebook defines the mask as
 ``np.random.default_rng(seed).random(x.shape) >= rate``) and statistically
 (mean kept, fraction dropped, one mask per sample); flatten against
-``keras.layers.Flatten``; cnn_params against the lecture's CNN built here with
-Keras. Inputs are random, drawn from the ``rng`` fixture.
+``keras.layers.Flatten``; cnn_params against the CNN of assignment 6, and the same
+architecture with other sizes, built here with Keras. Inputs are random, drawn from the
+``rng`` fixture.
 """
 
 import numpy as np
@@ -121,22 +122,45 @@ def test_flatten_cnn_feature_maps(student, rng):
 # ---------------------------------------------------------------- cnn_params (10)
 
 
-@pytest.mark.points(10)
-def test_cnn_params(student):
+def keras_cnn_params(image_size=28, channels=1, filters=(32, 64), kernel_size=3, pool_size=2, dense_units=128,
+                     num_classes=10):
+    """The reference: Keras counts the parameters of the architecture built with these sizes."""
     import keras
     from keras import layers
 
     model = keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, (3, 3), activation="relu"),
-        layers.Conv2D(64, (3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=2),
+        keras.Input(shape=(image_size, image_size, channels)),
+        layers.Conv2D(filters[0], kernel_size, activation="relu"),
+        layers.Conv2D(filters[1], kernel_size, activation="relu"),
+        layers.MaxPooling2D(pool_size=pool_size),
         layers.Dropout(0.25),
         layers.Flatten(),
-        layers.Dense(128, activation="relu"),
+        layers.Dense(dense_units, activation="relu"),
         layers.Dropout(0.5),
-        layers.Dense(10, activation="softmax"),
+        layers.Dense(num_classes, activation="softmax"),
     ])
-    got = student.cnn_params()
+    return model.count_params()
+
+
+def assert_int(got):
     assert isinstance(got, (int, np.integer)) and not isinstance(got, bool), "cnn_params must return an int"
-    assert got == model.count_params(), "cnn_params does not match the parameter count of the lecture's CNN"
+
+
+@pytest.mark.points(3)
+def test_cnn_params_of_the_mnist_cnn(student):
+    got = student.cnn_params()
+    assert_int(got)
+    assert got == keras_cnn_params(), "cnn_params() does not match the parameter count of assignment 6's CNN"
+
+
+@pytest.mark.points(7)
+def test_cnn_params_other_sizes(student, rng):
+    for _ in range(4):
+        kernel_size, pool_size = int(rng.choice([2, 3, 5])), int(rng.choice([2, 3]))
+        sizes = dict(image_size=int(rng.integers(2 * kernel_size + pool_size, 40)), channels=int(rng.integers(1, 4)),
+                     filters=(int(rng.integers(1, 48)), int(rng.integers(1, 48))), kernel_size=kernel_size,
+                     pool_size=pool_size, dense_units=int(rng.integers(1, 200)), num_classes=int(rng.integers(2, 20)))
+        got = student.cnn_params(**sizes)
+        assert_int(got)
+        shown = ", ".join(f"{key}={value}" for key, value in sizes.items())
+        assert got == keras_cnn_params(**sizes), f"cnn_params({shown}) differs from Keras' count of that network"

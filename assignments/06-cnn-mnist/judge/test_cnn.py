@@ -1,6 +1,7 @@
-"""Hidden checks for the lecture's CNN on MNIST: its layers (against a reference built here with
-Keras layers), its compile settings, its accuracy on held-out digits after training within the
-budget, and that it beats the kit's dense network trained on the same budget."""
+"""Hidden checks for the CNN on MNIST: its layers (against a reference built here with Keras
+layers), its compile settings, the dense network it is compared with, its accuracy on held-out
+digits after training within the budget, and that it beats the kit's dense network trained on
+the same budget."""
 
 import numpy as np
 import pytest
@@ -48,7 +49,7 @@ def test_cnn_layers(student):
     layers = [layer for layer in got["layers"] if layer["class"] != "InputLayer"]
     classes = [layer["class"] for layer in layers]
     assert classes == [cls for cls, _, _ in EXPECTED], \
-        "the layers are not the lecture's: Conv2D, Conv2D, MaxPooling2D, Dropout, Flatten, Dense, Dropout, Dense"
+        "the layers must be Conv2D, Conv2D, MaxPooling2D, Dropout, Flatten, Dense, Dropout, Dense, in that order"
     for layer, (_, config, shape), name in zip(layers, EXPECTED, LAYER_NAMES):
         for key, want in config.items():
             have = plain(layer["config"].get(key))
@@ -64,7 +65,7 @@ def test_cnn_parameter_count(student):
     import keras
 
     got = student.describe_model("build_cnn")
-    assert got["params"] == reference_cnn().count_params(), "build_cnn's parameter count is not the lecture's CNN's"
+    assert got["params"] == reference_cnn().count_params(), "build_cnn's parameter count is not the 1,199,882 of the table's CNN"
     keras.backend.clear_session()
 
 
@@ -75,6 +76,19 @@ def test_cnn_is_compiled(student):
     loss = str(got["loss"] or "").lower().replace("_", "")
     assert loss == "categoricalcrossentropy", "compile with the categorical cross-entropy loss (one-hot labels)"
     assert str(got["optimizer"] or "").lower() == "adam", "compile with the Adam optimizer"
+
+
+@pytest.mark.points(6)
+def test_dnn_for_the_comparison(student):
+    got = student.describe_model("build_dnn")
+    assert dims(got["input_shape"]) == (28, 28, 1), "build_dnn must take the same 28x28x1 images as the CNN"
+    layers = [(layer["class"], layer["config"].get("units"), layer["config"].get("activation"))
+              for layer in got["layers"] if layer["class"] != "InputLayer"]
+    assert layers == [("Flatten", None, None), ("Dense", 512, "relu"), ("Dense", 10, "softmax")], \
+        "build_dnn must be Flatten, Dense(512, relu), Dense(10, softmax)"
+    assert got["compiled"] and str(got["optimizer"]).lower() == "adam" and \
+        str(got["loss"] or "").lower().replace("_", "") == "categoricalcrossentropy", \
+        "compile build_dnn like the CNN: categorical cross-entropy and Adam"
 
 
 @pytest.mark.points(8)
@@ -122,7 +136,7 @@ def trained(name, builder, student, splits, training_budget, assignment_config, 
     return _TRAINED[name]
 
 
-@pytest.mark.points(26)
+@pytest.mark.points(20)
 def test_cnn_accuracy_on_held_out_digits(student, splits, training_budget, assignment_config, test_mode,
                                          tier_credit, credit, confusion):
     accuracy, result, variant = trained("cnn", "build_cnn", student, splits, training_budget, assignment_config,

@@ -1,5 +1,5 @@
 """The two convolutions with their filter counts swapped (64 then 32): the feature maps and the
-parameter count are no longer the lecture's."""
+parameter count are no longer the table's."""
 
 import numpy as np
 import keras

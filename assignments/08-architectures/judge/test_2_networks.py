@@ -1,5 +1,7 @@
-"""Hidden checks for AlexNet and VGG: compared layer by layer with references built here
-(keras.applications with weights=None, or the lecture's table in Keras layers)."""
+"""Hidden checks for AlexNet, VGG and ResNet-50: compared layer by layer with references built here
+(keras.applications with weights=None, or the paper's table in Keras layers); ResNet-50's blocks
+are probed in test_1_blocks.py. The cheap checks come first (AlexNet, VGG A-C on small images),
+ResNet-50 next, VGG-16 and VGG-19 at 224x224 last: a mutant's run stops at its first lost check."""
 
 import numpy as np
 import pytest
@@ -63,38 +65,10 @@ def compare_with_reference(got, reference, what):
     assert got["params"] == reference.count_params(), f"{what}: the total parameter count differs from the reference"
     convs = [layer for layer in got["layers"] if layer["class"] == "Conv2D"]
     assert all(layer["config"].get("activation") == "relu" for layer in convs), f"{what}: every convolution needs ReLU"
+    dense = [layer for layer in got["layers"] if layer["class"] == "Dense"]
+    assert all(layer["config"].get("activation") == "relu" for layer in dense[:-1]), \
+        f"{what}: the hidden dense layers need ReLU"
     assert got["layers"][-1]["config"].get("activation") == "softmax", f"{what}: the last layer must be a softmax"
-
-
-@pytest.mark.points(9)
-def test_vgg16_is_configuration_d(student):
-    import keras
-
-    got = student.describe_model("build_vgg", config="D")
-    compare_with_reference(got, keras.applications.VGG16(weights=None), "build_vgg('D')")
-    keras.backend.clear_session()
-
-
-@pytest.mark.points(7)
-def test_vgg19_is_configuration_e(student):
-    import keras
-
-    got = student.describe_model("build_vgg", config="E")
-    compare_with_reference(got, keras.applications.VGG19(weights=None), "build_vgg('E')")
-    keras.backend.clear_session()
-
-
-@pytest.mark.points(3)
-@pytest.mark.parametrize("config", ["A", "B", "C"])
-def test_vgg_configurations_a_b_c(student, rng, config):
-    import keras
-
-    side = int(rng.choice([32, 64]))
-    num_classes = int(rng.integers(2, 20))
-    got = student.describe_model("build_vgg", config=config, input_shape=(side, side, 3), num_classes=num_classes)
-    compare_with_reference(got, reference_vgg(config, (side, side, 3), num_classes),
-                           f"build_vgg('{config}') on {side}x{side} images with {num_classes} classes")
-    keras.backend.clear_session()
 
 
 def reference_alexnet(input_shape, num_classes):
@@ -145,3 +119,54 @@ def test_alexnet_dense_dropout(student):
         "AlexNet has dropout (rate 0.5) after each of its two 4096-unit dense layers"
     first_dropout = names.index("Dropout")
     assert names[:first_dropout].count("Dense") == 1, "the first Dropout belongs right after the first dense layer"
+
+
+@pytest.mark.points(3)
+@pytest.mark.parametrize("config", ["A", "B", "C"])
+def test_vgg_configurations_a_b_c(student, rng, config):
+    import keras
+
+    side = int(rng.choice([32, 64]))
+    num_classes = int(rng.integers(2, 20))
+    got = student.describe_model("build_vgg", config=config, input_shape=(side, side, 3), num_classes=num_classes)
+    compare_with_reference(got, reference_vgg(config, (side, side, 3), num_classes),
+                           f"build_vgg('{config}') on {side}x{side} images with {num_classes} classes")
+    keras.backend.clear_session()
+
+
+@pytest.mark.points(5)
+def test_resnet50_matches_keras_applications(student):
+    import keras
+
+    got = student.describe_model("build_resnet50")
+    reference = keras.applications.ResNet50(weights=None)
+    assert dims(got["output_shape"]) == (1000,), "ResNet-50 must end with 1000 class probabilities"
+    assert got["params"] == reference.count_params(), "ResNet-50's parameter count differs from keras.applications.ResNet50"
+    classes = [layer["class"] for layer in got["layers"]]
+    assert classes.count("Add") == 16, "ResNet-50 has 16 bottleneck blocks, each ending in an addition"
+    assert classes.count("Conv2D") == 53, "ResNet-50 has 49 convolutions in its blocks and stem plus 4 projections"
+    # the blocks' output shapes say where each stage halves the feature maps: 56, 28, 14 and 7 pixels across
+    blocks = sorted(dims(layer["output_shape"]) for layer in got["layers"] if layer["class"] == "Add")
+    want = sorted(dims(layer.output.shape) for layer in reference.layers if type(layer).__name__ == "Add")
+    assert blocks == want, ("ResNet-50's blocks give feature maps of the wrong sizes: conv2_x keeps 56x56, "
+                            "conv3_x, conv4_x and conv5_x each halve them with the stride of their first block")
+    assert got["layers"][-1]["config"].get("activation") == "softmax", "ResNet-50 ends with a softmax dense layer"
+    keras.backend.clear_session()
+
+
+@pytest.mark.points(9)
+def test_vgg16_is_configuration_d(student):
+    import keras
+
+    got = student.describe_model("build_vgg", config="D")
+    compare_with_reference(got, keras.applications.VGG16(weights=None), "build_vgg('D')")
+    keras.backend.clear_session()
+
+
+@pytest.mark.points(7)
+def test_vgg19_is_configuration_e(student):
+    import keras
+
+    got = student.describe_model("build_vgg", config="E")
+    compare_with_reference(got, keras.applications.VGG19(weights=None), "build_vgg('E')")
+    keras.backend.clear_session()

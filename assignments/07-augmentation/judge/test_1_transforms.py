@@ -1,11 +1,15 @@
 """Hidden checks for shift, flip, rotate and zoom, against references computed here with
-scipy.ndimage (order=1, mode="nearest": what ImageDataGenerator does; for square images the
-results equal ImageDataGenerator().apply_transform exactly).
+scipy.ndimage (order=1, mode="nearest", as ImageDataGenerator; for square images the results
+equal ImageDataGenerator().apply_transform exactly).
 
 Conventions (stated in the notebook): shift moves the content dx right and dy down; rotate turns
-counter-clockwise by degrees; zoom(image, f) reads the input at centre + f * (p - centre), so
-f > 1 zooms out. Border pixels may differ slightly between implementations of the interpolation,
-so the values are compared exactly inside a one-pixel frame and on average over the whole image."""
+counter-clockwise by degrees about the centre ((H-1)/2, (W-1)/2); zoom(image, f) reads the input
+at centre + f * (p - centre), so f > 1 zooms out. Rotation and zoom are checked on images that
+are not square (20 x 30 x 3 among them): a centre with rows and columns swapped, as
+ImageDataGenerator has it, only shows there. Border pixels may differ slightly between
+implementations of the interpolation, so the values are compared exactly inside a one-pixel
+frame and on average over the whole image. This file runs first (test_1_...): these checks are
+quick, and a mutant's run stops at its first lost check."""
 
 import numpy as np
 import pytest
@@ -29,10 +33,12 @@ def ref_zoom(image, factor):
                      for c in range(image.shape[2])], axis=-1)
 
 
-def random_image(rng, square=False, channels=None):
-    height = int(rng.integers(12, 30))
-    width = height if square else int(rng.integers(12, 30))
-    shape = (height, width) if channels is None else (height, width, channels)
+def random_image(rng, channels=None, shape=None):
+    """A random image that is not square (unless ``shape`` says otherwise)."""
+    if shape is None:
+        height = int(rng.integers(12, 30))
+        width = height + int(rng.choice([-1, 1])) * int(rng.integers(4, 10))
+        shape = (height, width) if channels is None else (height, width, channels)
     return rng.random(shape)
 
 
@@ -83,9 +89,10 @@ def test_flip(student, rng):
 
 @pytest.mark.points(8)
 def test_rotate_matches_reference(student, rng):
-    for channels, degrees in [(None, float(rng.uniform(-180, 180))), (3, float(rng.uniform(-180, 180))),
-                              (None, float(rng.choice([90, -90, 180]))), (None, float(rng.uniform(-15, 15)))]:
-        image = random_image(rng, square=True, channels=channels)
+    for shape, degrees in [((20, 30, 3), float(rng.uniform(20, 70))), (None, float(rng.uniform(-180, 180))),
+                           ((int(rng.integers(12, 30)),) * 2 + (3,), float(rng.uniform(-180, 180))),
+                           (None, float(rng.choice([90, -90, 180]))), (None, float(rng.uniform(-15, 15)))]:
+        image = random_image(rng, shape=shape)
         got = student.rotate(image, degrees)
         assert_matches(got, ref_rotate(image, degrees), f"rotate(image of shape {image.shape}, {degrees:.1f} degrees)")
 
@@ -106,8 +113,9 @@ def test_rotate_direction_and_unit(student, rng):
 
 @pytest.mark.points(8)
 def test_zoom_matches_reference(student, rng):
-    for channels, factor in [(None, float(rng.uniform(0.5, 0.95))), (None, float(rng.uniform(1.05, 2.0))),
-                             (3, float(rng.uniform(0.6, 1.4)))]:
-        image = random_image(rng, square=True, channels=channels)
+    for shape, factor in [((20, 30, 3), float(rng.uniform(1.2, 1.6))), (None, float(rng.uniform(0.5, 0.95))),
+                          (None, float(rng.uniform(1.05, 2.0))), ((int(rng.integers(12, 30)),) * 2 + (3,),
+                                                                   float(rng.uniform(0.6, 1.4)))]:
+        image = random_image(rng, shape=shape)
         got = student.zoom(image, factor)
         assert_matches(got, ref_zoom(image, factor), f"zoom(image of shape {image.shape}, factor={factor:.2f})")
