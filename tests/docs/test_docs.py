@@ -157,3 +157,29 @@ def test_the_readme_links_every_document():
     linked = {link.text.partition("#")[0] for link in links_in((ROOT / "README.md").read_text(encoding="utf-8"))}
     missing = [name(doc) for doc in DOCS[1:] if name(doc) not in linked]
     assert not missing, f"README.md does not link {', '.join(missing)}"
+
+
+def test_the_readmes_glossary_is_the_glossarys_first_table():
+    """The README shows the glossary's terms; a copy that drifted from docs/glossary.md would mislead."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def first_table(text: str) -> list[str]:
+        lines = text.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("| term (English)"))
+        table = []
+        for line in lines[start:]:
+            if not line.startswith("|"):
+                break
+            table.append(" ".join(line.split()))
+        return table
+
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    glossary = (root / "docs" / "glossary.md").read_text(encoding="utf-8")
+    readme_table, glossary_table = first_table(readme), first_table(glossary)
+    assert len(glossary_table) > 10
+    def three_cells(table):  # term, lecture's word, common word (the README leaves out "where it appears")
+        return [[cell.strip() for cell in row.strip("|").split("|")][:3] for row in table]
+
+    assert three_cells(readme_table) == three_cells(glossary_table)
