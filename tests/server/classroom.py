@@ -1,0 +1,105 @@
+"""A whole class at once against a real server: more students, a fresh PostgreSQL database, bursts of requests.
+
+    roster = class_roster(8)                                 # s1..s8, CSV text for make_server_course
+    url = fresh_database(postgres_url)                       # an empty database on the throw-away server
+    answers = burst(server.url, [Request(token, "/api/...", files=..., who="s1"), ...])
+
+A burst sends every request at once (asyncio + httpx, one connection each, loopback only)
+and waits for all the answers; a connection that breaks (the server was killed) is an
+answer too, with status 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from dataclasses import dataclass, field
+
+_databases = itertools.count(1)
+
+
+def class_roster(students: int) -> str:
+    """Roster CSV text for students s1..sN, each with a display name."""
+    lines = ["id,name,email,display_name"]
+    lines += [f"s{n},Student {n},s{n}@example.edu,Student {n}" for n in range(1, students + 1)]
+    return "\n".join(lines) + "\n"
+
+
+def fresh_database(postgres_url: str) -> str:
+    """A new, empty database on the server of ``postgres_url`` (one per test: nothing is shared)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"cnnkit_server_{time.time_ns()}_{next(_databases)}"
+    engine = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+
+
+@dataclass
+class Request:
+    token: str
+    path: str
+    who: str = ""
+    method: str = "POST"
+    files: dict | None = None
+    data: dict | None = None
+    json: object = None
+
+
+@dataclass
+class Answer:
+    request: Request
+    status: int  # 0: no answer (the connection broke)
+    body: dict | list | None = None
+    error: str = ""
+    at: float = field(default=0.0)  # time.monotonic() when it came
+
+    @property
+    def id(self) -> int | None:
+        return self.body.get("id") if isinstance(self.body, dict) else None
+
+
+async def _send(client, request: Request) -> Answer:
+    import httpx
+
+    try:
+        response = await client.request(request.method, request.path, files=request.files, data=request.data,
+                                        json=request.json, headers={"Authorization": f"Bearer {request.token}"})
+    except httpx.HTTPError as exc:
+        return Answer(request, 0, error=f"{type(exc).__name__}: {exc}", at=time.monotonic())
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    return Answer(request, response.status_code, body, error="" if body is not None else response.text[:500],
+                  at=time.monotonic())
+
+
+async def _burst(base_url: str, requests: list[Request], timeout: float, on_answer) -> list[Answer]:
+    import httpx
+
+    limits = httpx.Limits(max_connections=len(requests), max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=base_url, timeout=timeout, limits=limits) as client:
+        async def one(request: Request) -> Answer:
+            answer = await _send(client, request)
+            if on_answer is not None:
+                on_answer(answer)
+            return answer
+
+        return list(await asyncio.gather(*(one(r) for r in requests)))
+
+
+def burst(base_url: str, requests: list[Request], *, timeout: float = 180.0, on_answer=None) -> list[Answer]:
+    """Send every request at once; their answers in the order of ``requests``. ``on_answer`` sees each as it comes."""
+    return asyncio.run(_burst(base_url, requests, timeout, on_answer))
+
+
+def upload(token: str, competition: str, data: bytes, *, who: str = "", message: str = "") -> Request:
+    return Request(token, f"/api/competitions/{competition}/submissions", who=who,
+                   files={"file": ("submission.csv", data)}, data={"message": message})
