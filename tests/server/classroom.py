@@ -12,11 +12,20 @@ answer too, with status 0.
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import itertools
+import json
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 _databases = itertools.count(1)
+
+_factory_path = Path(__file__).resolve().parent.parent / "hostile" / "course_factory.py"
+_spec = importlib.util.spec_from_file_location("_cnnkit_hostile_course_factory", _factory_path)
+course_factory = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(course_factory)
+ASSIGNMENT = course_factory.ASSIGNMENT  # the fixture assignment: two functions and a written answer, graded in seconds
 
 
 def class_roster(students: int) -> str:
@@ -103,3 +112,38 @@ def burst(base_url: str, requests: list[Request], *, timeout: float = 180.0, on_
 def upload(token: str, competition: str, data: bytes, *, who: str = "", message: str = "") -> Request:
     return Request(token, f"/api/competitions/{competition}/submissions", who=who,
                    files={"file": ("submission.csv", data)}, data={"message": message})
+
+
+def handin_course(root: Path, *, settings: dict | None = None):
+    """A course with the fixture assignment released and the class of conftest's ROSTER invited (a ServerCourse).
+
+    ``settings`` are grader.toml sections updated over small sandbox limits, one grading worker and
+    generous request rates."""
+    from conftest import SERVER_SETTINGS, enroll
+
+    values = {**course_factory.SMALL_LIMITS, "executor": {"workers": 1}, "server": dict(SERVER_SETTINGS)}
+    for section, keys in (settings or {}).items():
+        values[section] = {**values.get(section, {}), **keys}
+    return enroll(course_factory.make_course(root, settings=values))
+
+
+def notebook_bytes(course, *, solved: bool) -> bytes:
+    """The fixture assignment as a student hands it in: solved (full marks) or the released stub."""
+    notebook = course_factory.solved_notebook(course) if solved else course_factory.released_notebook(course)
+    return json.dumps(notebook).encode()
+
+
+def hand_in(token: str, data: bytes, *, who: str = "", assignment: str = ASSIGNMENT) -> Request:
+    return Request(token, f"/api/assignments/{assignment}/submissions", who=who,
+                   files={"file": (f"{assignment}.ipynb", data)})
+
+
+def wait_for(condition, *, timeout: float, what: str, every: float = 0.2):
+    """Poll ``condition()`` until it returns something true (returned); fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"waited {timeout:.0f} s for {what}")
