@@ -9,7 +9,8 @@ insert happen in one transaction that holds a write lock on the team
 row), so the limit is exact however many ``grader submit`` run at once.
 Invalid files are stored with their error and do not count: ``Submission.error``
 holds the one-line message, then each listed problem on its own line (see
-:func:`stored_error` and :func:`refusal`). Files handed in
+:func:`stored_error` and :func:`refusal`). A code competition's notebook is stored with
+its grading job in the same transaction (:mod:`grader.queue`). Files handed in
 after the deadline are scored and shown to their team but never ranked.
 """
 

@@ -22,7 +22,7 @@ from classroom import (
     upload,
     wait_for,
 )
-from conftest import LiveServer, make_server_course
+from server_fixtures import LiveServer, make_server_course
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
