@@ -19,6 +19,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conftest import SERVER_SETTINGS, enroll  # imported while tests/server's conftest is the one loaded
+
 _databases = itertools.count(1)
 
 _factory_path = Path(__file__).resolve().parent.parent / "hostile" / "course_factory.py"
@@ -119,8 +121,6 @@ def handin_course(root: Path, *, settings: dict | None = None):
 
     ``settings`` are grader.toml sections updated over small sandbox limits, one grading worker and
     generous request rates."""
-    from conftest import SERVER_SETTINGS, enroll
-
     values = {**course_factory.SMALL_LIMITS, "executor": {"workers": 1}, "server": dict(SERVER_SETTINGS)}
     for section, keys in (settings or {}).items():
         values[section] = {**values.get(section, {}), **keys}
