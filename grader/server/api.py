@@ -93,8 +93,8 @@ def submit(name: str, request: Request, file: UploadFile = File(...), message: s
                           team=team if who.is_instructor else None)
     state.wake.set()
     body = view.to_dict()
-    if view.status == "invalid":
-        return JSONResponse({"error": "invalid_file", "message": view.error, **body}, status_code=400)
+    if view.status == "invalid":  # an error answer: its "error" and "message" are the refusal's, not the note's
+        return JSONResponse({**body, "error": "invalid_file", "message": view.error}, status_code=400)
     return body
 
 
