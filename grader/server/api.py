@@ -71,7 +71,7 @@ def competitions(request: Request, who: Principal = Depends(caller)) -> list[dic
         cfg = service.get(state.course, who, name)
         team = service.my_team(state.store, cfg, who)
         out.append({"name": cfg.name, "title": cfg.title, "metric": cfg.metric, "kind": cfg.kind,
-                    "deadline": cfg.deadline.isoformat(), "daily_limit": cfg.daily_limit,
+                    "deadline": cfg.deadline.isoformat(), "timezone": cfg.timezone, "daily_limit": cfg.daily_limit,
                     "team": team.name if team else None})
     return out
 

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from conftest import SERVER_SETTINGS, enroll  # imported while tests/server's conftest is the one loaded
+from server_fixtures import SERVER_SETTINGS, enroll
 
 _databases = itertools.count(1)
 
@@ -117,7 +117,7 @@ def upload(token: str, competition: str, data: bytes, *, who: str = "", message:
 
 
 def handin_course(root: Path, *, settings: dict | None = None):
-    """A course with the fixture assignment released and the class of conftest's ROSTER invited (a ServerCourse).
+    """A course with the fixture assignment released and the class of server_fixtures' ROSTER invited (a ServerCourse).
 
     ``settings`` are grader.toml sections updated over small sandbox limits, one grading worker and
     generous request rates."""

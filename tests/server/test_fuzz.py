@@ -10,7 +10,7 @@ routes. Hypothesis is driven directly (``as_strategy``) and bounded per operatio
 from __future__ import annotations
 
 import pytest
-from conftest import make_server_course
+from server_fixtures import make_server_course
 
 EXAMPLES_PER_OPERATION = 10
 
