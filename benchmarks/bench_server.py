@@ -23,7 +23,7 @@ and drives it from this process with asyncio + httpx; nothing leaves the machine
   Printed: the time from the first hand-in until the last feedback is ready, against ``grader
   score`` grading the same files with the same workers on the same course afterwards; the queue
   wait p50 / p95; the per-phase times of the jobs (``job.phases``: queued, notebook, judge,
-  gradebook, worker; ``saved`` = finished − started − worker).
+  training, worker; ``saved`` = finished − started − worker).
 
 The client shares the machine with the server: on a small machine read the load average printed
 beside the figures.
