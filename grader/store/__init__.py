@@ -130,6 +130,26 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for reading only, whose queries all see the store as it was at the first of them.
+
+        For a view read in several queries (teams, members, submissions) while others write: without
+        one snapshot a team committed between two queries shows its members but not itself. SQLite
+        (WAL): one deferred read transaction; PostgreSQL and others: ``REPEATABLE READ``.
+        """
+        from sqlalchemy import text
+
+        session = self._sessions()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                session.execute(text("BEGIN"))
+            else:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+        finally:
+            session.close()  # the pool rolls the read transaction back; what was read stays loaded
+
     # -- files --------------------------------------------------------------
     def put_file(self, data: bytes) -> str:
         """Store bytes under their sha256 (write-once, atomic); return the digest."""

@@ -66,3 +66,37 @@ def check_limit_kept(made, answers, competition: str, limit: int) -> None:
         assert {rows[i].team_id for i in mine} == {team_of[student]}
     assert all(rows[i].status == "scored" and made.store.file_path(rows[i].sha256).is_file() for i in ids)
     assert scores == {i: 1 for i in ids}, "a submission without its score, or scored twice"
+
+
+def test_a_board_read_while_a_team_forms_is_one_moment(tmp_path, database_url):
+    """The standings are read in several queries; a team (and its first submission) committed between two of
+    them must not break the page (found by bench_server.py: 'KeyError' 500s on the leaderboard page)."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import event
+
+    from grader.competitions.standings import standings
+    from grader.service import competitions as service
+    from grader.store import Store
+
+    made = make_server_course(tmp_path / "course", roster=class_roster(2), database_url=database_url)
+    cfg = made.cfg
+    s1 = service.Principal(role="student", id="s1", name="Student 1")
+    s2 = service.Principal(role="student", id="s2", name="Student 2")
+    service.submit(made.course, made.store, s1, "toy", made.valid_csv(), filename="a.csv")
+    other = Store.open(made.course)  # another request's connection
+    formed = []
+
+    def a_team_forms_meanwhile(conn, cursor, statement, parameters, context, executemany):
+        if not formed and "FROM teams" in statement and "memberships" not in statement:
+            formed.append(service.submit(made.course, other, s2, "toy", made.valid_csv(wrong=3), filename="b.csv"))
+
+    event.listen(made.store.engine, "after_cursor_execute", a_team_forms_meanwhile)
+    try:
+        board = standings(made.store, cfg, datetime.now(timezone.utc))
+    finally:
+        event.remove(made.store.engine, "after_cursor_execute", a_team_forms_meanwhile)
+    assert formed, "no team formed during the read: the test did not interleave"
+    assert [row.team for row in board.public_rows] == ["Student 1"]  # the moment the read began
+    after = standings(made.store, cfg, datetime.now(timezone.utc))
+    assert [row.team for row in after.public_rows] == ["Student 1", "Student 2"]
