@@ -2,6 +2,7 @@
 
     login("https://cnn.example.edu", token)             # checks it, keeps it in a 0600 file
     submit("https://cnn.example.edu", "digit-recognizer", Path("sub.csv"), message="v2")
+    hand_in("https://cnn.example.edu", "01-preprocessing", Path("01-preprocessing.ipynb"))
 
 The token comes from ``$GRADER_TOKEN``, else from the file ``grader login`` wrote
 (``$XDG_CONFIG_HOME/cnnkit/credentials.json``, one token per server address). Every
@@ -100,15 +101,49 @@ def login(url: str, token: str) -> dict:
     return who
 
 
-def submit(url: str, competition: str, file: Path, *, message: str | None = None) -> dict:
-    """Upload a prediction file; the submission (its status, public score, errors)."""
+def _read(file: Path) -> bytes:
     try:
-        data = Path(file).read_bytes()
+        return Path(file).read_bytes()
     except OSError as exc:
         raise ClientError(f"Cannot read {file}: {exc.strerror or exc}. Check the file name.") from None
+
+
+def competition(url: str, name: str) -> dict:
+    """One competition as the server lists it for the caller (title, metric, deadline, time zone, team)."""
+    listed = request(url, "GET", "/api/competitions")
+    for entry in listed:
+        if entry.get("name") == name:
+            return entry
+    names = ", ".join(entry.get("name", "?") for entry in listed) or "none"
+    raise ClientError(f"The server has no competition '{name}' open to you. Competitions: {names}.")
+
+
+def submit(url: str, competition: str, file: Path, *, message: str | None = None) -> dict:
+    """Upload a prediction file; the submission (its status, public score, errors)."""
     return request(url, "POST", f"/api/competitions/{competition}/submissions",
-                   files={"file": (Path(file).name, data)}, data={"message": message or ""})
+                   files={"file": (Path(file).name, _read(file))}, data={"message": message or ""})
 
 
 def submissions(url: str, competition: str) -> list[dict]:
     return request(url, "GET", f"/api/competitions/{competition}/submissions")
+
+
+def select(url: str, competition: str, ids: list[int]) -> list[int]:
+    """Make ``ids`` the caller's team's final selection; the ids selected."""
+    return request(url, "POST", f"/api/competitions/{competition}/selection", json={"ids": list(ids)})["selected"]
+
+
+def hand_in(url: str, assignment: str, notebook: Path) -> dict:
+    """Hand in a notebook; the hand-in (its id, status and place in the grading queue)."""
+    return request(url, "POST", f"/api/assignments/{assignment}/submissions",
+                   files={"file": (Path(notebook).name, _read(notebook))})
+
+
+def assignments(url: str) -> list[dict]:
+    """Every released assignment with the caller's newest hand-in (``latest``, None when not handed in)."""
+    return request(url, "GET", "/api/assignments")
+
+
+def hand_ins(url: str, assignment: str) -> list[dict]:
+    """The caller's hand-ins of ``assignment``, oldest first, with their grading status."""
+    return request(url, "GET", f"/api/assignments/{assignment}/submissions")

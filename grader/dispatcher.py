@@ -122,7 +122,7 @@ class Dispatcher:
     def _submit(self, claimed: Claimed) -> None:
         from grader.executors import job_key, submit_job
 
-        key = job_key(claimed.target, claimed.owner, claimed.sha256, claimed.attempt)
+        key = job_key(claimed.target, claimed.owner, claimed.sha256, claimed.attempt, claimed.retry)
         try:
             if claimed.kind == ASSIGNMENT:
                 from grader.autograde.pipeline import grade_job

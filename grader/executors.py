@@ -93,13 +93,15 @@ BrokenExecutor = cf.process.BrokenProcessPool
 CONNECT_TIMEOUT_S = 5
 
 
-def job_key(target: str, owner: str, sha256: str, attempt: int) -> str:
-    """The Dask task key of one grading job: the store's job key plus the attempt.
+def job_key(target: str, owner: str, sha256: str, attempt: int, retry: int = 0) -> str:
+    """The Dask task key of one grading job: the store's job key plus the attempt (and the retry after
+    a failure of the grading machines).
 
     Deterministic, so the scheduler's dashboard and logs name the job, and a job
-    that two parents submit at once is computed once.
+    that two parents submit at once is computed once. A retry needs a key of its own: under
+    the old one the scheduler would hand back the task it gave up on (``KilledWorker``) at once.
     """
-    return f"grade-{target}-{owner}-{sha256[:16]}-attempt{attempt}"
+    return f"grade-{target}-{owner}-{sha256[:16]}-attempt{attempt}" + (f"-retry{retry}" if retry else "")
 
 
 def submit_job(executor: Executor, key: str, fn: Callable, *args: Any) -> cf.Future:

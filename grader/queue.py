@@ -58,6 +58,7 @@ class Claimed:
     sha256: str
     attempt: int
     submission_id: int | None
+    retry: int = 0  # the tries the grading machines lost before this one
 
 
 def dispatcher_id() -> str:
@@ -144,7 +145,7 @@ def claim(store, owner: str, *, limit: int, lease: float = LEASE_SECONDS, only: 
             if taken == 1:
                 job = session.get(GradingJob, job_id)
                 claimed.append(Claimed(job.id, job.kind, job.target, job.owner, job.sha256, job.attempt,
-                                       job.submission_id))
+                                       job.submission_id, job.infra_failures or 0))
         return claimed
 
 

@@ -72,3 +72,4 @@ from grader.cli import assignments as _assignments  # noqa: E402,F401
 from grader.cli import score as _score  # noqa: E402,F401
 from grader.cli import demo as _demo  # noqa: E402,F401
 from grader.cli import server as _server  # noqa: E402,F401
+from grader.cli import handin as _handin  # noqa: E402,F401

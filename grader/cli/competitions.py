@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 
 import click
 
 from grader.cli import get_course, main
+from grader.cli.handin import server_option
 from grader.cli.output import Column, Report, output_options
 from grader.errors import CompetitionError, SubmissionError
 from grader.words import plural
@@ -45,15 +48,23 @@ def _score(value: float | None) -> str:
 @main.command()
 @click.argument("competition")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--team", "team_name", required=True, help="Team that submits.")
+@click.option("--team", "team_name", help="Team that submits (on the course's own store; with --server you submit "
+                                          "for your own team).")
 @click.option("-m", "--message", help="A note shown with the submission (as Kaggle's -m).")
+@server_option()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
-def submit(ctx: click.Context, competition: str, file: str, team_name: str, message: str | None, as_json: bool) -> None:
-    """Record and score FILE (submission.csv, or .csv.gz) for a team."""
+def submit(ctx: click.Context, competition: str, file: str, team_name: str | None, message: str | None,
+           server: str | None, as_json: bool) -> None:
+    """Record and score FILE (submission.csv, or .csv.gz) for a team, or upload it to a class server (--server)."""
+    if server:
+        return _submit_to_server(ctx, server, competition, file, team_name, message, as_json)
     from grader.competitions.leaderboard import is_revealed
     from grader.competitions.submit import latest_score, refusal, submit_file
 
+    if not team_name:
+        raise click.UsageError("Name the team that submits with --team TEAM (or upload to a class server with "
+                               "--server URL).")
     course, store, cfg = _open(ctx, competition)
     row = submit_file(course, store, competition, file, team=team_name, message=message)
     score = latest_score(store, row.id)
@@ -68,18 +79,56 @@ def submit(ctx: click.Context, competition: str, file: str, team_name: str, mess
             ctx.exit(1)
         return
     if row.status == "invalid":
-        stored = f"(submission {row.id} stored as invalid; it does not count toward the daily limit)"
-        if len(why.errors) == 1 and not why.more:
-            raise SubmissionError(f"{why.message} {stored}")
-        listed = [f"  - {error}" for error in why.errors] + ([f"  ... and {why.more:,} more"] if why.more else [])
-        click.echo("\n".join([f"Error: {why.message} {stored}", *listed]), err=True)
-        ctx.exit(1)
+        _refused(ctx, row.id, why.message, why.errors, why.more)
     late = " (late: shown to your team, not ranked)" if row.is_late else ""
     if score is not None:
         public = "undefined on the public rows" if score.public_score is None else f"{score.public_score:.5f}"
         click.echo(f"Submission {row.id} scored{late}: public {cfg.metric} = {public}")
     else:
         click.echo(f"Submission {row.id} recorded{late}; 'grader score {cfg.name}' will score it.")
+
+
+def _refused(ctx: click.Context, submission_id: int, message: str, errors: list[str], more: int) -> None:
+    """An invalid file: ``Error: ...`` naming what is wrong (each listed problem on a line of its own), exit 1."""
+    stored = f"(submission {submission_id} stored as invalid; it does not count toward the daily limit)"
+    if len(errors) <= 1 and not more:
+        raise SubmissionError(f"{message} {stored}")
+    listed = [f"  - {error}" for error in errors] + ([f"  ... and {more:,} more"] if more else [])
+    click.echo("\n".join([f"Error: {message} {stored}", *listed]), err=True)
+    ctx.exit(1)
+
+
+def _submit_to_server(ctx, server: str, competition: str, file: str, team_name: str | None, message: str | None,
+                      as_json: bool) -> None:
+    from pathlib import Path
+
+    from grader.client import ClientError
+    from grader.client import submit as upload
+
+    if team_name:
+        raise click.UsageError("--team is for the course's own store; on a class server you submit for your own "
+                               "team. Drop --team.")
+    try:
+        body = upload(server, competition, Path(file), message=message)
+    except ClientError as exc:
+        if exc.payload.get("status") != "invalid":
+            raise
+        if as_json:
+            click.echo(json.dumps(exc.payload))
+            ctx.exit(1)
+        _refused(ctx, exc.payload.get("id"), str(exc), exc.payload.get("errors") or [],
+                 int(exc.payload.get("more_errors") or 0))
+    if as_json:
+        click.echo(json.dumps(body))
+        return
+    late = " (late: shown to your team, not ranked)" if body.get("is_late") else ""
+    if body.get("status") == "scored":
+        score = body.get("public_score")
+        public = "undefined on the public rows" if score is None else f"{score:.5f}"
+        click.echo(f"Submission {body['id']} scored{late}: public score = {public}")
+    else:
+        click.echo(f"Submission {body['id']} is {body.get('status')}{late}; 'grader submissions {competition} "
+                   f"--server {server}' shows its score.")
 
 
 def submission_views(store, cfg, team: str | None) -> list[dict]:
@@ -105,8 +154,11 @@ def submission_views(store, cfg, team: str | None) -> list[dict]:
     return sorted(views, key=lambda v: (v["submitted_at"], v["id"]))
 
 
-def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bool) -> Report:
-    """Submissions (:func:`submission_views`) as a report; the private column once the board is revealed."""
+def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bool, server: str | None = None) -> Report:
+    """Submissions (:func:`submission_views`) as a report; the private column once the board is revealed.
+
+    ``cfg`` needs the competition's name, title, metric, timezone and deadline (a
+    :class:`RemoteCompetition` for a class server's)."""
     rows = [{"id": v["id"], "team": v["team"], "submitted_at": iso_time(cfg, v["submitted_at"]), "status": v["status"],
              "late": v["is_late"], "public_score": v["public_score"],
              "private_score": v["private_score"], "selected": v["selected"],
@@ -126,7 +178,8 @@ def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bo
         Column("error", text=lambda r: r["error"] or ""),
     ]
     whose = f"team '{team}'" if team is not None else "every team"
-    notes = [f"Choose the final submissions with 'grader select {cfg.name} ID... --team TEAM'."]
+    chooser = f"--server {server}" if server else "--team TEAM"
+    notes = [f"Choose the final submissions with 'grader select {cfg.name} ID... {chooser}'."]
     if not revealed:
         notes.insert(0, f"Private scores stay hidden until the deadline ({iso_time(cfg, cfg.deadline)}) "
                         f"or 'grader reveal {cfg.name}'.")
@@ -138,13 +191,45 @@ def submissions_report(cfg, views: list[dict], *, team: str | None, revealed: bo
         empty=f"No submissions from {whose} in {cfg.name} yet.")
 
 
+@dataclass(frozen=True)
+class RemoteCompetition:
+    """What a submissions report needs of a competition, as a class server lists it."""
+
+    name: str
+    title: str
+    metric: str
+    timezone: str
+    deadline: datetime
+    team: str | None
+
+    @classmethod
+    def from_server(cls, entry: dict) -> "RemoteCompetition":
+        return cls(name=entry["name"], title=entry["title"], metric=entry["metric"], timezone=entry["timezone"],
+                   deadline=datetime.fromisoformat(entry["deadline"]), team=entry.get("team"))
+
+
 @main.command()
 @click.argument("competition")
 @click.option("--team", "team_name", help="Only this team's submissions (default: every team's).")
+@server_option()
 @output_options
 @click.pass_context
-def submissions(ctx: click.Context, competition: str, team_name: str | None, output) -> None:
-    """List submissions with their ids, time, status, public score and selection (the ids 'grader select' takes)."""
+def submissions(ctx: click.Context, competition: str, team_name: str | None, server: str | None, output) -> None:
+    """List submissions with their ids, time, status, public score and selection (the ids 'grader select' takes).
+
+    With --server: your own team's submissions on a class server."""
+    if server:
+        from grader import client
+
+        if team_name:
+            raise click.UsageError("--team is for the course's own store; a class server shows your own team's. "
+                                   "Drop --team.")
+        cfg = RemoteCompetition.from_server(client.competition(server, competition))
+        views = [{**view, "submitted_at": datetime.fromisoformat(view["submitted_at"])}
+                 for view in client.submissions(server, competition)]
+        revealed = any(view.get("private_score") is not None for view in views)
+        output.emit(submissions_report(cfg, views, team=cfg.team, revealed=revealed, server=server))
+        return
     from grader.competitions.leaderboard import is_revealed
 
     _course, store, cfg = _open(ctx, competition)
@@ -155,12 +240,26 @@ def submissions(ctx: click.Context, competition: str, team_name: str | None, out
 @main.command("select")
 @click.argument("competition")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--team", "team_name", required=True, help="Team whose final selection this is.")
+@click.option("--team", "team_name", help="Team whose final selection this is (on the course's own store).")
+@server_option()
 @click.pass_context
-def select_cmd(ctx: click.Context, competition: str, ids: tuple[int, ...], team_name: str) -> None:
+def select_cmd(ctx: click.Context, competition: str, ids: tuple[int, ...], team_name: str | None,
+               server: str | None) -> None:
     """Choose the submissions (IDS, from 'grader submissions') that count for the private leaderboard."""
+    if server:
+        from grader.client import select as choose
+
+        if team_name:
+            raise click.UsageError("--team is for the course's own store; on a class server you choose for your own "
+                                   "team. Drop --team.")
+        chosen = choose(server, competition, list(ids))
+        click.echo(f"Your team selected {', '.join(map(str, chosen)) or 'nothing'} for the private leaderboard of "
+                   f"{competition}.")
+        return
     from grader.competitions.leaderboard import select_submissions
 
+    if not team_name:
+        raise click.UsageError("Name the team with --team TEAM (or choose on a class server with --server URL).")
     _course, store, cfg = _open(ctx, competition)
     chosen = select_submissions(store, cfg, team=team_name, submission_ids=list(ids))
     click.echo(f"Team '{team_name}' selected {', '.join(map(str, chosen))} for the private leaderboard of {cfg.name}.")

@@ -91,7 +91,7 @@ def member_names(session, cfg) -> dict[int, list[str]]:
 def standings(store, cfg, now: datetime) -> Standings:
     """Both leaderboards and every team's standing at ``now`` (the private board once revealed)."""
     now = as_utc(now)
-    with store.read() as session:
+    with store.snapshot() as session:  # one moment: a team forming meanwhile is all there or not at all
         teams, member_ids = load_teams(session, cfg)
         names = member_names(session, cfg)
         entries = load_entries(session, cfg, texts=False)

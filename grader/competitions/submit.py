@@ -9,7 +9,8 @@ insert happen in one transaction that holds a write lock on the team
 row), so the limit is exact however many ``grader submit`` run at once.
 Invalid files are stored with their error and do not count: ``Submission.error``
 holds the one-line message, then each listed problem on its own line (see
-:func:`stored_error` and :func:`refusal`). Files handed in
+:func:`stored_error` and :func:`refusal`). A code competition's notebook is stored with
+its grading job in the same transaction (:mod:`grader.queue`). Files handed in
 after the deadline are scored and shown to their team but never ranked.
 """
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from grader.competitions.config import load_competition
 from grader.competitions.rules import KIND, NOT_COUNTED, day_window, local_time, now_utc
@@ -35,7 +36,7 @@ from grader.competitions.validation import (
     validate_submission,
 )
 from grader.errors import LimitExceeded, SubmissionError
-from grader.store import Score, Submission
+from grader.store import Score, Submission, Team, lock_for_write
 
 
 def submit_file(course, store, competition: str, path, *, team: str, message: str | None = None,
@@ -104,7 +105,7 @@ def _submit(course, store, competition: str, read, filename: str | None, *, team
             session.add(row)
         return row
     with store.transaction() as session:
-        _lock_team(session, team_id)
+        lock_for_write(session, Team, team_id)
         if used_today(session, cfg, team_id, now) >= cfg.daily_limit:
             _start, end = day_window(now, cfg.timezone)
             raise LimitExceeded(
@@ -130,26 +131,6 @@ def used_today(session, cfg, team_id: int, now: datetime) -> int:
         Submission.kind == KIND, Submission.target == cfg.name, Submission.team_id == team_id,
         Submission.status.not_in(NOT_COUNTED), Submission.submitted_at >= start,
         Submission.submitted_at < end)) or 0)
-
-
-def _lock_team(session, team_id: int) -> None:
-    """Serialize writers of one team's submissions until the transaction ends.
-
-    Must be the transaction's first statement. SQLite: ``BEGIN IMMEDIATE`` takes the
-    database's write lock before the count is read (if the driver has already begun a
-    transaction, a no-op write to the team row takes it instead). PostgreSQL and others:
-    ``SELECT ... FOR UPDATE`` locks the team's row.
-    """
-    from grader.store import Team
-
-    if session.get_bind().dialect.name == "sqlite":
-        dbapi_connection = session.connection().connection.dbapi_connection
-        if not dbapi_connection.in_transaction:
-            session.execute(text("BEGIN IMMEDIATE"))
-            return
-        session.execute(text("UPDATE teams SET id = id WHERE id = :id"), {"id": team_id})
-        return
-    session.execute(select(Team.id).where(Team.id == team_id).with_for_update())
 
 
 def _notebook_error(data: bytes) -> str | None:

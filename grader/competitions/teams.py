@@ -22,13 +22,30 @@ class TeamInfo:
 
 
 def ensure_competition_row(store, cfg) -> None:
-    """The store's row for this competition (teams and submissions refer to it)."""
-    with store.transaction() as session:
+    """The store's row for this competition (teams and submissions refer to it).
+
+    competition.toml is the source of truth; the row mirrors it for other readers. Written only
+    when missing or changed, so a class submitting at once does not queue for the write lock here;
+    when two requests insert it at the same moment, the loser finds the winner's row.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from grader.competitions.rules import as_utc
+
+    wanted = (cfg.title, cfg.metric, as_utc(cfg.deadline))
+    with store.read() as session:
         row = session.get(Competition, cfg.name)
-        if row is None:
-            session.add(Competition(name=cfg.name, title=cfg.title, metric=cfg.metric, deadline=cfg.deadline))
-        else:  # competition.toml is the source of truth; the row mirrors it for other readers
-            row.title, row.metric, row.deadline = cfg.title, cfg.metric, cfg.deadline
+        if row is not None and (row.title, row.metric, as_utc(row.deadline)) == wanted:
+            return
+    try:
+        with store.transaction() as session:
+            row = session.get(Competition, cfg.name)
+            if row is None:
+                session.add(Competition(name=cfg.name, title=cfg.title, metric=cfg.metric, deadline=cfg.deadline))
+            else:
+                row.title, row.metric, row.deadline = cfg.title, cfg.metric, cfg.deadline
+    except IntegrityError:  # inserted by another request since we looked: it holds the same values
+        pass
 
 
 def add_team(store, cfg, *, name: str, members: list[str], benchmark: bool = False) -> TeamInfo:

@@ -71,7 +71,7 @@ def competitions(request: Request, who: Principal = Depends(caller)) -> list[dic
         cfg = service.get(state.course, who, name)
         team = service.my_team(state.store, cfg, who)
         out.append({"name": cfg.name, "title": cfg.title, "metric": cfg.metric, "kind": cfg.kind,
-                    "deadline": cfg.deadline.isoformat(), "daily_limit": cfg.daily_limit,
+                    "deadline": cfg.deadline.isoformat(), "timezone": cfg.timezone, "daily_limit": cfg.daily_limit,
                     "team": team.name if team else None})
     return out
 
@@ -93,8 +93,8 @@ def submit(name: str, request: Request, file: UploadFile = File(...), message: s
                           team=team if who.is_instructor else None)
     state.wake.set()
     body = view.to_dict()
-    if view.status == "invalid":
-        return JSONResponse({"error": "invalid_file", "message": view.error, **body}, status_code=400)
+    if view.status == "invalid":  # an error answer: its "error" and "message" are the refusal's, not the note's
+        return JSONResponse({**body, "error": "invalid_file", "message": view.error}, status_code=400)
     return body
 
 

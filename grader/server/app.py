@@ -177,6 +177,7 @@ def wants_json(request: Request) -> bool:
 def error_response(request: Request, status: int, code: str, message: str, *, retry_after: float | None = None,
                    extra: dict | None = None):
     headers = {"Retry-After": str(int(retry_after + 0.999))} if retry_after is not None else None
+    message = " ".join(message.splitlines())  # one line, even when it quotes a name with a line break in it
     if wants_json(request):
         response = JSONResponse({"error": code, "message": message, **(extra or {})}, status_code=status,
                                 headers=headers)

@@ -191,7 +191,7 @@ def _grade_ids(notebook: dict) -> set[str]:
 
 
 def _check_daily_limit(course, store, who: Principal, assignment: str, now: datetime) -> None:
-    from grader.competitions.rules import day_window, local_time
+    from grader.competitions.rules import NOT_COUNTED, day_window, local_time
     from grader.store import Submission
 
     limit = int(course.get("server", "handins_per_day"))
@@ -202,7 +202,7 @@ def _check_daily_limit(course, store, who: Principal, assignment: str, now: date
     with store.read() as session:
         used = session.scalar(select(func.count()).select_from(Submission).where(
             Submission.kind == KIND, Submission.target == assignment, Submission.student_id == who.id,
-            Submission.submitted_at >= start, Submission.submitted_at < end))
+            Submission.status.notin_(NOT_COUNTED), Submission.submitted_at >= start, Submission.submitted_at < end))
     if used >= limit:
         raise LimitExceeded(f"You have handed in {assignment} {used} times today, the course's limit. Hand in "
                             f"again from {local_time(end, zone)}; your newest hand-in is the one that counts.")

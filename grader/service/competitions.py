@@ -95,13 +95,17 @@ def get(course, who: Principal, name: str):
 
 def team_of(store, cfg, who: Principal):
     """The caller's team row in ``cfg`` (None when they have none; instructors have none)."""
-    from grader.store import Membership, Team
-
     if who.is_instructor:
         return None
     with store.read() as session:
-        return session.scalar(select(Team).join(Membership, Membership.team_id == Team.id)
-                              .where(Team.competition == cfg.name, Membership.student_id == who.id))
+        return _team_row(session, cfg, who.id)
+
+
+def _team_row(session, cfg, student: str):
+    from grader.store import Membership, Team
+
+    return session.scalar(select(Team).join(Membership, Membership.team_id == Team.id)
+                          .where(Team.competition == cfg.name, Membership.student_id == student))
 
 
 def team_view(store, cfg, team_id: int) -> TeamView:
@@ -160,12 +164,11 @@ def join_team(store, cfg, who: Principal, code: str) -> TeamView:
 
 def leave_team(store, cfg, who: Principal) -> None:
     """Leave one's team, only before its first submission (its results are then fixed); an empty team goes."""
-    from grader.store import Membership, Submission, Team
+    from grader.store import Submission
 
     _student_only(who, "leave a team")
     with store.transaction() as session:
-        team = session.scalar(select(Team).join(Membership, Membership.team_id == Team.id)
-                              .where(Team.competition == cfg.name, Membership.student_id == who.id))
+        team = _team_row(session, cfg, who.id)
         if team is None:
             raise TeamError(f"You are not in a team in {cfg.title}.")
         if session.scalar(select(func.count()).select_from(Submission).where(Submission.team_id == team.id)):
@@ -196,17 +199,34 @@ def _give_invite_code(store, team_id: int) -> None:
 
 
 def _solo_team(store, cfg, who: Principal):
-    """The one-person team a student who submits without a team becomes (named after them, as on Kaggle)."""
-    from grader.competitions.teams import add_team
+    """The one-person team a student who submits without a team becomes (named after them, as on Kaggle).
 
+    Made in one transaction that holds the student's row, so a student's many first submissions at
+    once make one team; two students of the same name choosing at once: the loser chooses again.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from grader.competitions.teams import ensure_competition_row
+    from grader.store import Membership, Student, Team, lock_for_write
+
+    ensure_competition_row(store, cfg)
     base = (who.name or "Student").strip()[:90] or "Student"
-    name, n = base, 1
-    while _team_by_name(store, cfg, name) is not None:
-        n += 1
-        name = f"{base} ({n})"
-    info = add_team(store, cfg, name=name, members=[who.id])
-    _give_invite_code(store, info.id)
-    return team_of(store, cfg, who)
+    for _attempt in range(5):
+        try:
+            with store.transaction() as session:
+                lock_for_write(session, Student, who.id)
+                if _team_row(session, cfg, who.id) is None:
+                    taken = set(session.scalars(select(Team.name).where(Team.competition == cfg.name)))
+                    name = next(n for n in (base, *(f"{base} ({k})" for k in range(2, len(taken) + 3)))
+                                if n not in taken)
+                    team = Team(competition=cfg.name, name=name, invite_code=secrets.token_urlsafe(INVITE_CODE_BYTES))
+                    session.add(team)
+                    session.flush()
+                    session.add(Membership(team_id=team.id, student_id=who.id))
+            return team_of(store, cfg, who)
+        except IntegrityError:
+            continue
+    raise TeamError(f"Could not make a team for you in {cfg.title} (too many at once); submit again.")
 
 
 def _student_only(who: Principal, what: str) -> None:

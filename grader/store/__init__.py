@@ -130,6 +130,26 @@ class Store:
         finally:
             session.close()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Session]:
+        """A session for reading only, whose queries all see the store as it was at the first of them.
+
+        For a view read in several queries (teams, members, submissions) while others write: without
+        one snapshot a team committed between two queries shows its members but not itself. SQLite
+        (WAL): one deferred read transaction; PostgreSQL and others: ``REPEATABLE READ``.
+        """
+        from sqlalchemy import text
+
+        session = self._sessions()
+        try:
+            if self.engine.dialect.name == "sqlite":
+                session.execute(text("BEGIN"))
+            else:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            yield session
+        finally:
+            session.close()  # the pool rolls the read transaction back; what was read stays loaded
+
     # -- files --------------------------------------------------------------
     def put_file(self, data: bytes) -> str:
         """Store bytes under their sha256 (write-once, atomic); return the digest."""
@@ -153,3 +173,24 @@ class Store:
 
     def get_file(self, digest: str) -> bytes:
         return self.file_path(digest).read_bytes()
+
+
+def lock_for_write(session, model, key) -> None:
+    """Serialize the transactions that write for one row (``model`` with primary key ``key``) until this one ends.
+
+    Must be the transaction's first statement. SQLite: ``BEGIN IMMEDIATE`` takes the
+    database's write lock before anything is read (if the driver has already begun a
+    transaction, a no-op write to the row takes it instead). PostgreSQL and others:
+    ``SELECT ... FOR UPDATE`` locks the row.
+    """
+    from sqlalchemy import select, text, update
+
+    column = model.__mapper__.primary_key[0]
+    if session.get_bind().dialect.name == "sqlite":
+        dbapi_connection = session.connection().connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            session.execute(text("BEGIN IMMEDIATE"))
+            return
+        session.execute(update(model).where(column == key).values({column.name: column}))
+        return
+    session.execute(select(column).where(column == key).with_for_update())

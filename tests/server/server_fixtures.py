@@ -49,27 +49,39 @@ class ServerCourse:
         return load_competition(self.course, "toy")
 
 
-def make_server_course(root: Path, *, daily_limit: int = 5, settings: dict | None = None, url: str = "") -> ServerCourse:
-    from grader.auth import INSTRUCTOR, STUDENT, ensure_secret, invite
+def make_server_course(root: Path, *, daily_limit: int = 5, settings: dict | None = None, url: str = "",
+                       roster: str = ROSTER, database_url: str = "") -> ServerCourse:
+    """The toy competition's course, its class (``roster``: CSV text) invited; on ``database_url`` if given."""
     from grader.course import find_course, load_config, render_config
-    from grader.roster import import_roster
     from grader.store import Store
 
     course = toy.make_course(root)
     values = load_config(course.path("grader.toml"))
     values["server"].update(SERVER_SETTINGS if settings is None else settings)
     values["server"]["url"] = url
+    values["database"]["url"] = database_url
     values["course"]["title"] = "CNN <b>2026</b>"
     course.path("grader.toml").write_text(render_config(values), encoding="utf-8")
     course = find_course(root)
+    if database_url:
+        Store.open(course).create()
     toy.add_competition(course, "toy", toy.TOY_TOML.format(daily_limit=daily_limit))
-    roster = root / "roster.csv"
-    roster.write_text(ROSTER, encoding="utf-8")
+    return enroll(course, roster)
+
+
+def enroll(course, roster: str = ROSTER) -> ServerCourse:
+    """Import ``roster`` (CSV text) into ``course``; a sign-in link and API token for each student and 'prof'."""
+    from grader.auth import INSTRUCTOR, STUDENT, ensure_secret, invite
+    from grader.roster import import_roster
+    from grader.store import Store
+
+    path = course.path("roster.csv")
+    path.write_text(roster, encoding="utf-8")
     store = Store.open(course)
-    import_roster(course, store, roster)
+    students = [entry.id for entry in import_roster(course, store, path)]
     ensure_secret(course)
     made = ServerCourse(course=course, store=store)
-    for role, who in [(STUDENT, "ann"), (STUDENT, "ben"), (STUDENT, "cat"), (INSTRUCTOR, "prof")]:
+    for role, who in [(STUDENT, s) for s in students] + [(INSTRUCTOR, "prof")]:
         invitation = invite(course, store, role=role, principal=who, base_url="http://testserver", days=7)
         made.tokens[who], made.links[who] = invitation.token, invitation.url.removeprefix("http://testserver")
     return made
