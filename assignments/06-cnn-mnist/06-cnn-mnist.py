@@ -222,11 +222,17 @@ assert dnn.optimizer is not None, "compile the model in build_dnn"
 # %%
 # the split is ordered by class: take a random subset, not the first rows
 subset = np.random.default_rng(0).permutation(len(x_train))[:TRAIN_SUBSET]
-histories = {}
-for name, model in [("CNN", cnn), ("DNN", dnn)]:
-    histories[name] = model.fit(x_train[subset], y_train[subset], batch_size=BATCH_SIZE, epochs=EPOCHS,
-                                validation_split=0.1, verbose=0).history
-    print(name, "validation accuracy per epoch:", " ".join(f"{a:.3f}" for a in histories[name]["val_accuracy"]))
+
+
+def train(model):
+    """Fit on the subset, hold out 10 % for validation; the per-epoch history."""
+    return model.fit(x_train[subset], y_train[subset], batch_size=BATCH_SIZE, epochs=EPOCHS,
+                     validation_split=0.1, verbose=0).history
+
+
+histories = {"CNN": train(cnn), "DNN": train(dnn)}
+for name, history in histories.items():
+    print(name, "validation accuracy per epoch:", " ".join(f"{a:.3f}" for a in history["val_accuracy"]))
 
 # %%
 fig, ax = plt.subplots(figsize=(6, 3.5))

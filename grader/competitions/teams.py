@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from grader.errors import TeamError
-from grader.store import Competition, Membership, Student, Submission, Team
+from grader.store import Competition, Membership, Student, Submission, Team, lock_for_write
 from grader.student_id import check_student_id
 from grader.words import plural
 
@@ -59,6 +59,8 @@ def add_team(store, cfg, *, name: str, members: list[str], benchmark: bool = Fal
         check_student_id(student_id, source=f"a member of team '{name}'", error=TeamError)
     ensure_competition_row(store, cfg)
     with store.transaction() as session:
+        for student_id in sorted(set(members)):  # one writer per student: never two teams at once
+            lock_for_write(session, Student, student_id)
         team = session.scalar(select(Team).where(Team.competition == cfg.name, Team.name == name))
         if team is None:
             team = Team(competition=cfg.name, name=name, is_benchmark=benchmark)

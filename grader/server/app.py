@@ -55,6 +55,7 @@ class ServerState:
     wake: threading.Event
     secure_cookies: bool
     base_url: str
+    views: object = None  # grader.server.pages.Views: this app's cached public views
 
     def setting(self, key: str):
         return self.course.get("server", key)
@@ -77,7 +78,8 @@ def create_app(course, *, store=None, secret: bytes | None = None, wake: threadi
     })
     url = base_url or course.get("server", "url") or ""
     state = ServerState(course=course, store=store, sessions=sessions, limiter=limiter,
-                        wake=wake or threading.Event(), secure_cookies=url.startswith("https://"), base_url=url)
+                        wake=wake or threading.Event(), secure_cookies=url.startswith("https://"), base_url=url,
+                        views=pages.Views())
     max_body = _max_body(course)
     app = FastAPI(title="cnnkit class server", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/api/openapi.json",
@@ -133,6 +135,8 @@ class Guards(BaseHTTPMiddleware):
             return error_response(request, 429, "rate_limited",
                                   f"Too many requests; try again in {wait:.0f} s.", retry_after=wait)
         response = await call_next(request)
+        if request.method not in ("GET", "HEAD"):  # a write through this server: its boards are checked again
+            self.state.views.touch()
         _security_headers(response)
         return response
 

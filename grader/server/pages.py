@@ -33,6 +33,7 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(pages.TEMPLATES_DIR).parent / "static"
 VIEW_TTL = 30.0  # seconds a competition's public view may be reused while the store does not change
+VIEW_FRESH = 2.0  # seconds a view is served without asking the store whether it changed
 
 ROUTES = {
     "index": "/", "static": "/static/{path}",
@@ -145,24 +146,57 @@ def check_csrf(request: Request, token: str) -> None:
 
 
 class Views:
-    """Each competition's public view, rebuilt when its rows in the store change (or after ``VIEW_TTL``)."""
+    """Each competition's public view, rebuilt when its rows in the store change (or after ``VIEW_TTL``).
+
+    A view is reused for ``VIEW_FRESH`` seconds without asking the store, unless a write went through
+    this server (:meth:`touch`: a submission, a team, a selection, a reveal), so whoever wrote reads
+    it on the next page; changes made elsewhere (the CLI, a dispatcher's score) show within
+    ``VIEW_FRESH`` seconds. One request rebuilds a competition's view while the others wait for
+    that result instead of rebuilding too.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._cache: dict[str, tuple[tuple, float, model.CompetitionView]] = {}
+        self._building: dict[str, threading.Lock] = {}
+        self._cache: dict[str, tuple[tuple, float, model.CompetitionView, float]] = {}  # mark, built, view, checked
         self._assets: dict[str, tuple[tuple, dict]] = {}
 
     def view(self, state, cfg) -> model.CompetitionView:
-        mark = _fingerprint(state.store, cfg.name)
+        cached = self._fresh(cfg.name)
+        if cached is not None:
+            return cached
         with self._lock:
-            cached = self._cache.get(cfg.name)
-        if cached and cached[0] == mark and time.monotonic() - cached[1] < VIEW_TTL:
+            building = self._building.setdefault(cfg.name, threading.Lock())
+        with building:  # one rebuild at a time per competition
+            cached = self._fresh(cfg.name)
+            if cached is not None:
+                return cached
+            mark = _fingerprint(state.store, cfg.name)
+            with self._lock:
+                old = self._cache.get(cfg.name)
+            if old and old[0] == mark and time.monotonic() - old[1] < VIEW_TTL:
+                with self._lock:
+                    self._cache[cfg.name] = (mark, old[1], old[2], time.monotonic())
+                return old[2]
+            view = model.competition_view(state.store, cfg, datetime.now(timezone.utc),
+                                          released=service.is_released(state.course, cfg.name))
+            with self._lock:
+                self._cache[cfg.name] = (mark, time.monotonic(), view, time.monotonic())
+            return view
+
+    def touch(self) -> None:
+        """Something was written through this server: check every view against the store on its next read."""
+        with self._lock:
+            self._cache = {name: (mark, built, view, float("-inf"))
+                           for name, (mark, built, view, _checked) in self._cache.items()}
+
+    def _fresh(self, name: str):
+        """The cached view when it was checked against the store less than ``VIEW_FRESH`` seconds ago."""
+        with self._lock:
+            cached = self._cache.get(name)
+        if cached and time.monotonic() - cached[3] < VIEW_FRESH:
             return cached[2]
-        view = model.competition_view(state.store, cfg, datetime.now(timezone.utc),
-                                      released=service.is_released(state.course, cfg.name))
-        with self._lock:
-            self._cache[cfg.name] = (mark, time.monotonic(), view)
-        return view
+        return None
 
     def assets(self, state, cfg) -> dict:
         """The released kit's files, sample strips and notebooks, published once per release."""
@@ -201,7 +235,9 @@ def _fingerprint(store, name: str) -> tuple:
             " (SELECT revealed_at FROM competitions WHERE name = :n)"), {"n": name}).one())
 
 
-VIEWS = Views()
+def _assets(request: Request, cfg) -> dict:
+    state = state_of(request)
+    return state.views.assets(state, cfg)
 
 
 def _competition(request: Request, slug: str):
@@ -211,7 +247,7 @@ def _competition(request: Request, slug: str):
     for name in service.competition_names(state.course, who):
         if model.competition_slug(name) == slug:
             cfg = service.get(state.course, who, name)
-            return cfg, VIEWS.view(state, cfg)
+            return cfg, state.views.view(state, cfg)
     raise NotFound(f"There is no competition '{slug}'.")
 
 
@@ -275,7 +311,7 @@ def account_token(request: Request, _who: Principal = Depends(caller), csrf: str
 def index(request: Request):
     state = state_of(request)
     who = caller(request)
-    views = [VIEWS.view(state, service.get(state.course, who, name))
+    views = [state.views.view(state, service.get(state.course, who, name))
              for name in service.competition_names(state.course, who)]
     return render(request, pages.index_page(views, engine.class_statistics(state.course, state.store)))
 
@@ -303,7 +339,7 @@ def overview_without_slash(slug: str, request: Request):
 @router.get("/competitions/{slug}/data")
 def data(slug: str, request: Request):
     cfg, view = _competition(request, slug)
-    assets = VIEWS.assets(state_of(request), cfg)
+    assets = _assets(request, cfg)
     return render(request, pages.data_page(view, assets["kit"], assets["samples"], assets["note"],
                                            datafiles.column_meanings(cfg)))
 
@@ -311,25 +347,25 @@ def data(slug: str, request: Request):
 @router.get("/competitions/{slug}/data/{file}")
 def download(slug: str, file: str, request: Request):
     cfg, _view = _competition(request, slug)
-    return _file(VIEWS.assets(state_of(request), cfg)["folder"] / "data", file, download=True)
+    return _file(_assets(request, cfg)["folder"] / "data", file, download=True)
 
 
 @router.get("/competitions/{slug}/samples/{file}")
 def sample(slug: str, file: str, request: Request):
     cfg, _view = _competition(request, slug)
-    return _file(VIEWS.assets(state_of(request), cfg)["folder"] / "samples", file)
+    return _file(_assets(request, cfg)["folder"] / "samples", file)
 
 
 @router.get("/competitions/{slug}/code")
 def code(slug: str, request: Request):
     cfg, view = _competition(request, slug)
-    return render(request, pages.code_page(view, VIEWS.assets(state_of(request), cfg)["notebooks"]))
+    return render(request, pages.code_page(view, _assets(request, cfg)["notebooks"]))
 
 
 @router.get("/competitions/{slug}/code/{notebook}")
 def notebook(slug: str, notebook: str, request: Request):
     cfg, view = _competition(request, slug)
-    for item in VIEWS.assets(state_of(request), cfg)["notebooks"]:
+    for item in _assets(request, cfg)["notebooks"]:
         if item.slug == notebook:
             return render(request, pages.notebook_page(view, item))
     raise NotFound("There is no such notebook.")
@@ -338,7 +374,7 @@ def notebook(slug: str, notebook: str, request: Request):
 @router.get("/competitions/{slug}/code/files/{file}")
 def notebook_file(slug: str, file: str, request: Request):
     cfg, _view = _competition(request, slug)
-    for item in VIEWS.assets(state_of(request), cfg)["notebooks"]:
+    for item in _assets(request, cfg)["notebooks"]:
         if item.file == file:
             return Response(item.data, media_type="application/x-ipynb+json",
                             headers={"Content-Disposition": f'attachment; filename="{item.file}"'})
@@ -435,7 +471,7 @@ def submit(slug: str, request: Request, file: UploadFile = File(...), message: s
     result = service.submit(state.course, state.store, who, cfg.name, data, filename=file.filename, message=message)
     state.wake.set()
     page = pages.Page("submitted.html.j2", {"s": result, "status_text": STATUS_TEXT.get(result.status, result.status)},
-                      view=VIEWS.view(state, cfg), tab="submit")
+                      view=state.views.view(state, cfg), tab="submit")
     return render(request, page, status=400 if result.status == "invalid" else 200)
 
 
@@ -602,7 +638,7 @@ def instructor_page(request: Request):
                           "handed_in": len(statuses), "graded": sum(r["total"] is not None for r in rows),
                           "waiting": sum(s in ("queued", "running") for s in statuses),
                           "failed": sum(s == "failed" for s in statuses)})
-    competitions = [VIEWS.view(state, service.get(state.course, who, name))
+    competitions = [state.views.view(state, service.get(state.course, who, name))
                     for name in service.competition_names(state.course, who)]
     counts = sorted(queue.counts(state.store).items())
     return render(request, pages.Page("instructor.html.j2", {"assignments": summaries, "competitions": competitions,

@@ -152,7 +152,11 @@ class Store:
 
     # -- files --------------------------------------------------------------
     def put_file(self, data: bytes) -> str:
-        """Store bytes under their sha256 (write-once, atomic); return the digest."""
+        """Store bytes under their sha256 (write-once, atomic, on disk before this returns); return the digest.
+
+        The file and its folder are fsynced, so a row committed after this call never points at a file
+        that an operating-system crash could lose.
+        """
         digest = hashlib.sha256(data).hexdigest()
         target = self.file_path(digest)
         if target.exists():
@@ -162,7 +166,14 @@ class Store:
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
             os.replace(tmp, target)
+            folder = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

@@ -17,7 +17,9 @@ The rule for the notebook as released (solutions replaced by nbgrader's stub,
 
   - ``must_fail``: every visible test cell (a test that passes without the
     student's answer gives away its points), and every exercise cell whose stub
-    runs at once (outside a function body);
+    runs at once (outside a function body); the judge's locked grade cell
+    (``JUDGE_CELL``, a comment whose points the judge sets after hand-in) is not a
+    visible test and must pass;
   - ``may_fail``: any other cell that depends on an exercise;
   - ``must_pass``: every other cell.
 
@@ -33,6 +35,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
+from grader.assignments_source import JUDGE_CELL
 from grader.judge.source import plain_python
 
 KIT_PACKAGES = ("grader", "leaderboard")
@@ -150,7 +153,9 @@ def expected_outcomes(notebook) -> tuple[list[Expectation], set[str]]:
         uses.visit(ast.parse(plain_python(cell.source)))
         depends = bool(uses.now & unfinished)
         exercise = bool(meta.get("solution"))
-        if meta.get("grade") and not exercise:
+        if meta.get("grade_id") == JUDGE_CELL:  # the judge's locked cell: a comment, scored after hand-in
+            expectation = Expectation(index, "must_pass", "the judge's hidden checks (a comment)")
+        elif meta.get("grade") and not exercise:
             expectation = Expectation(index, "must_fail", f"visible test {meta.get('grade_id')}")
         elif exercise and uses.stub_now:
             expectation = Expectation(index, "must_fail", f"exercise {meta.get('grade_id')} (its stub runs)")

@@ -31,10 +31,11 @@ def test_free_models_lets_a_worker_build_large_models_in_turn():
     def build():
         return keras.Sequential([keras.Input((8,)), keras.layers.Dense(4)])
 
-    first = ops.describe_model({"build": build}, "build")
-    second = ops.describe_model({"build": build}, "build")
-    # After clear_session the layer names start again from the same counter.
-    assert first["layers"][0]["name"] == second["layers"][0]["name"]
+    build()  # whatever this process built before, the name counter is past "dense" now
+    assert build().layers[0].name != "dense"
+    ops.describe_model({"build": build}, "build")
+    # describe_model ended with clear_session: the names start again from the first one.
+    assert build().layers[0].name == "dense"
 
 
 def test_reloading_the_code_for_the_judge_is_bounded_by_the_notebook_and_its_limit():

@@ -174,3 +174,24 @@ def test_cross_site_posts_are_refused(browser, server_course):
 def test_a_post_with_a_token_needs_no_origin(api, server_course):
     response = post_file(api("ann"), server_course.valid_csv())  # the grader command sends no Origin
     assert response.status_code == 201
+
+
+def test_the_board_shows_a_write_through_the_server_at_once_and_one_from_elsewhere_after_view_fresh(
+        api, browser, server_course, monkeypatch):
+    """The public board is cached: a write through this server is on the next page, the CLI's within VIEW_FRESH."""
+    from grader.competitions.submit import submit_bytes
+    from grader.competitions.teams import add_team
+    from grader.server import pages
+
+    monkeypatch.setattr(pages, "VIEW_FRESH", 3600.0)  # the cache never expires by itself in this test
+    cat = browser("cat")
+    assert "Ann L." not in cat.get("/competitions/toy/leaderboard").text  # the empty board is cached now
+    assert post_file(api("ann"), server_course.valid_csv(wrong=2)).status_code == 201
+    assert "Ann L." in cat.get("/competitions/toy/leaderboard").text  # a write through the server: at once
+
+    add_team(server_course.store, server_course.cfg, name="Bens from the CLI", members=["ben"])
+    submit_bytes(server_course.course, server_course.store, "toy", server_course.valid_csv(), filename="b.csv",
+                 team="Bens from the CLI")
+    assert "Bens from the CLI" not in cat.get("/competitions/toy/leaderboard").text  # served from the cache
+    monkeypatch.setattr(pages, "VIEW_FRESH", 0.0)
+    assert "Bens from the CLI" in cat.get("/competitions/toy/leaderboard").text  # checked against the store
