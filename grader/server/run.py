@@ -69,6 +69,7 @@ def start(course, *, host: str = "127.0.0.1", port: int = 8000, workers: int | N
     from grader.store import Store
 
     secret = secret_for(course, host)
+    listener = listen(host, port)  # before anything starts: a taken port is one line, not uvicorn's log
     store = Store.open(course)
     store.upgrade()  # a course made by an older cnnkit gets the server's tables
     stop, wake = threading.Event(), threading.Event()
@@ -91,13 +92,26 @@ def start(course, *, host: str = "127.0.0.1", port: int = 8000, workers: int | N
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=True,
                             forwarded_allow_ips="127.0.0.1", timeout_graceful_shutdown=5, access_log=False)
     server = uvicorn.Server(config)
-    threads.append(threading.Thread(target=server.run, name="web", daemon=True))
+    threads.append(threading.Thread(target=server.run, kwargs={"sockets": [listener]}, name="web", daemon=True))
     for thread in threads:
         thread.start()
     running = Running(server=server, stop=stop, threads=threads, executor=executor, url=base_url)
     if host not in LOCAL_HOSTS:
         say(TLS_ADVICE.format(host=host, port=port))
     return running
+
+
+def listen(host: str, port: int):
+    """The listening socket of ``host:port``; a port that is taken or not ours to use is a ServeError."""
+    import os
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise ServeError(f"Cannot listen on {_host_in_url(host)}:{port}: {os.strerror(exc.errno) if exc.errno else exc}. "
+                         "Stop what uses that port or choose another with --port.") from None
 
 
 def wait_until_ready(running: Running, timeout: float = 30.0) -> None:
@@ -107,8 +121,8 @@ def wait_until_ready(running: Running, timeout: float = 30.0) -> None:
     while not running.server.started:
         if time.monotonic() > deadline or not running.threads[-1].is_alive():
             running.shutdown()
-            raise ServeError(f"The server did not start at {running.url} (is the port taken? choose another "
-                             "with --port).")
+            raise ServeError(f"The server did not start at {running.url} within {timeout:g} s; the line above "
+                             "says why. Run 'grader doctor' to check the course.")
         time.sleep(0.05)
 
 
