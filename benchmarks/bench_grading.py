@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -114,7 +113,7 @@ def grade_with_grader(course, workers: int, env: dict) -> tuple[float, list[dict
     wall = time.monotonic() - started
     if done.returncode != 0:
         sys.exit(f"grader score failed:\n{done.stderr[-3000:]}")
-    return wall, json.loads(done.stdout)["graded"]
+    return wall, json.loads(done.stdout)["rows"]  # --json: {"competitions": {...}, "rows": [one per submission]}
 
 
 def phase_totals(results: list[dict]) -> str:

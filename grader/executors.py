@@ -15,7 +15,7 @@ connections, TensorFlow threads) inherited from the parent.
 from __future__ import annotations
 
 import concurrent.futures as cf
-import concurrent.futures.process
+import concurrent.futures.process  # noqa: F401 (loads cf.process, used below as cf.process.BrokenProcessPool)
 import multiprocessing
 import os
 from typing import Any, Callable, Iterable, Iterator, Protocol
