@@ -173,9 +173,10 @@ except ValueError:
 else:
     raise AssertionError("one_hot must raise ValueError for the label 10 with 10 classes")
 ### BEGIN HIDDEN TESTS
-import keras
-
-assert np.array_equal(one_hot(y_train, 10), keras.utils.to_categorical(y_train, 10))
+# Every training label against the identity matrix's rows, which is what
+# keras.utils.to_categorical returns; the hidden judge compares with Keras itself, outside the
+# notebook, so this cell does not spend 4 s of each student's kernel importing it.
+assert np.array_equal(one_hot(y_train, 10), np.eye(10)[y_train]), "one_hot(y_train) must equal to_categorical"
 ### END HIDDEN TESTS
 
 # %% [markdown]

@@ -32,7 +32,7 @@ def test_solutions_and_hidden_tests_are_stripped(course, name):
     text = course.path("release", name, f"{name}.ipynb").read_text(encoding="utf-8")
     source = course.path("source", name, f"{name}.ipynb").read_text(encoding="utf-8")
     assert "BEGIN SOLUTION" in source and "BEGIN HIDDEN TESTS" in source
-    for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "407_050\\n", "to_categorical(y_train, 10))"):
+    for secret in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "407_050\\n", "np.eye(10)[y_train]"):
         assert secret not in text
     notebook = nbformat.read(course.path("release", name, f"{name}.ipynb"), as_version=4)
     solutions = [c for c in notebook.cells if c.cell_type == "code" and c.metadata["nbgrader"].get("solution")]
