@@ -16,6 +16,7 @@ sandbox) writes the request with :func:`write_request`, runs
 
 from __future__ import annotations
 
+import abc
 import contextlib
 import io
 import os
@@ -132,7 +133,7 @@ def split_cells(source_code: str) -> list[str]:
     return ["\n".join(lines) for lines in cells if any(line.strip() for line in lines)]
 
 
-class Operations:
+class Operations(abc.ABC):
     """The four operations of :class:`StudentBackend`, each one request through ``self._run``.
 
     A backend defines ``_run(op, args, kwargs, *, seconds, label)``: perform one
@@ -144,8 +145,9 @@ class Operations:
     call_seconds: float = 60.0
     grace_seconds: float = 60.0
 
+    @abc.abstractmethod
     def _run(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
-        raise NotImplementedError
+        """Perform one request within ``seconds``; each backend says how (a subclass that does not cannot be made)."""
 
     def call(self, name: str, args: tuple | list = (), kwargs: dict | None = None) -> Any:
         return self._run("call", [name, list(args), dict(kwargs or {})], {}, seconds=self.call_seconds,

@@ -27,6 +27,7 @@ it never passes. The next check gets a fresh worker (at most ``max_restarts``).
 
 from __future__ import annotations
 
+import abc
 import os
 import secrets
 import select
@@ -75,8 +76,9 @@ class FolderBackend(Operations):
         self._calls = 0
         self.op_seconds: dict[str, float] = {}  # wall time per operation, for the grade's phases
 
+    @abc.abstractmethod
     def _serve(self, name: str, seconds: float, label: str) -> None:
-        raise NotImplementedError
+        """Have the student's side answer ``<job>/<name>/request`` within ``seconds`` (a worker process, a kernel)."""
 
     def _run(self, op: str, args: list, kwargs: dict, *, seconds: float, label: str) -> Any:
         started = time.monotonic()

@@ -125,3 +125,14 @@ def test_the_sandbox_protocol_round_trip(tmp_path):
     (tmp_path / "out" / "payload.json").write_text('{"status": "ok", "result": {"__pickle__": "x"}}')
     with pytest.raises(StudentBadOutput, match="cannot be read"):
         backend_module.read_outcome(tmp_path / "out")
+
+
+def test_a_backend_without_its_request_method_cannot_be_made():
+    """The backends' bases are abstract: a backend that forgot how to serve a request fails at once."""
+    from grader.judge.backend import Operations
+    from grader.sandbox.backend import FolderBackend
+
+    with pytest.raises(TypeError, match="_run"):
+        Operations()
+    with pytest.raises(TypeError, match="_serve"):
+        FolderBackend("/nonexistent", max_bytes=1, call_seconds=1, grace_seconds=1)
